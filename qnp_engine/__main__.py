@@ -1,0 +1,3 @@
+from qnp_engine.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Physical layer: fibre loss and delay, heralding models, memory decoherence parameters."""

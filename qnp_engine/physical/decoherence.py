@@ -1,0 +1,46 @@
+"""Memory decoherence parameters after a storage time (reference notes R4, R5).
+
+A stored qubit suffers amplitude damping (T1), dephasing so that its coherence decays as
+exp(-t/T2) in total, and optionally depolarising with time constant T_dep. This module turns a
+storage time into channel parameters; the state backends apply them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryNoise:
+    t1_s: float = math.inf
+    t2_s: float = math.inf
+    depolarizing_time_s: float = math.inf
+
+    @property
+    def is_noiseless(self) -> bool:
+        return math.isinf(self.t1_s) and math.isinf(self.t2_s) and math.isinf(self.depolarizing_time_s)
+
+    @property
+    def keeps_bell_diagonal(self) -> bool:
+        """Depolarising and dephasing map Bell-diagonal states to Bell-diagonal states; T1 does not."""
+        return math.isinf(self.t1_s)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelParams:
+    """gamma: amplitude-damping probability; p_z: phase-flip probability; p_dep: depolarising prob."""
+
+    gamma: float
+    p_z: float
+    p_dep: float
+
+
+def channel_params(noise: MemoryNoise, dt: float) -> ChannelParams:
+    gamma = 0.0 if math.isinf(noise.t1_s) else -math.expm1(-dt / noise.t1_s)
+    # Amplitude damping alone scales coherence by exp(-dt/(2 T1)); the extra dephasing brings the
+    # total to exp(-dt/T2). A phase flip with probability p_z scales coherence by (1 - 2 p_z).
+    extra = dt / noise.t2_s - (0.0 if math.isinf(noise.t1_s) else dt / (2 * noise.t1_s))
+    p_z = 0.5 * -math.expm1(-max(extra, 0.0))
+    p_dep = 0.0 if math.isinf(noise.depolarizing_time_s) else -math.expm1(-dt / noise.depolarizing_time_s)
+    return ChannelParams(gamma, p_z, p_dep)
