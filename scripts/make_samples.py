@@ -24,7 +24,7 @@ def chain_9() -> dict:
         },
         "nodes": [{"name": n, "role": "end" if n in ("A", "B") else "repeater", "x": i, "y": 0}
                   for i, n in enumerate(names)],
-        "links": [{"a": a, "b": b} for a, b in zip(names, names[1:])],
+        "links": [{"a": a, "b": b} for a, b in zip(names, names[1:], strict=False)],
         "requests": [{"name": "ab", "src": "A", "dst": "B", "qos": "measure_directly", "min_fidelity": 0.5,
                       "pairs": 200, "cutoff_s": 0.05}],
         "simulation": {"seed": 1, "max_time_s": 20},

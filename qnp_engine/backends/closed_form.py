@@ -110,7 +110,7 @@ class ClosedFormBackend(StateBackend):
             r1 = _permute(r1)
         if q2 == 1:
             r2 = _permute(r2)
-        joined = (self._swap @ np.kron(r1.reshape(-1), r2.reshape(-1))).reshape(4, 4, 4)
+        joined = (self._swap @ np.outer(r1.reshape(-1), r2.reshape(-1)).reshape(-1)).reshape(4, 4, 4)
         probs = np.real(np.einsum("mii->m", joined)).clip(min=0.0)
         m = sample_index(probs, u)
         return m, ClosedFormState(dm=joined[m] / probs[m])

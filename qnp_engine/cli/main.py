@@ -62,6 +62,15 @@ def show(file: Path) -> None:
     typer.echo(render_summary(load_or_exit(file)))
 
 
+def _register() -> None:
+    from qnp_engine.cli.simulate import simulate
+
+    app.command()(simulate)
+
+
+_register()
+
+
 def _mount_plugins() -> None:
     # Upper packages (storage: ``qnp runs``) register their command groups under this group, so the
     # engine never imports them.

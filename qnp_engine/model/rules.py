@@ -26,7 +26,8 @@ def check_topology(topology: Topology) -> list[FieldError]:
     seen: dict[str, int] = {}
     for i, node in enumerate(topology.nodes):
         if node.name in seen:
-            errors.append(FieldError(f"nodes[{i}].name", f"duplicate node name '{node.name}' (also nodes[{seen[node.name]}])"))
+            first = seen[node.name]
+            errors.append(FieldError(f"nodes[{i}].name", f"duplicate node name '{node.name}' (also nodes[{first}])"))
         seen.setdefault(node.name, i)
     pairs: dict[frozenset[str], int] = {}
     for i, link in enumerate(topology.links):

@@ -64,6 +64,8 @@ class SimulationSettings(Strict):
     routing: RoutingMetric = RoutingMetric.FIDELITY
     snapshot_interval_s: PositiveTime | None = None
     swap_time_s: Annotated[float, Field(ge=0)] = 0.0
+    # Extra uniform random delay on TRACK/EXPIRE messages (tests of order independence).
+    message_jitter_s: Annotated[float, Field(ge=0)] = 0.0
     max_events: Annotated[int, Field(ge=1)] | None = None
 
 

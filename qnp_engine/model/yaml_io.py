@@ -215,18 +215,17 @@ def scenario_to_dict(scenario: Scenario) -> dict:
         out["description"] = topo.description
     if topo.defaults.link or topo.defaults.node:
         out["defaults"] = _plain(topo.defaults.model_dump(exclude_defaults=True))
-    out["nodes"] = [
-        _minimal(_plain(n.model_dump()), lambda d: NodeSpec.model_validate(_deep_merge(node_defaults, d)), n, ("name", "role"))
-        for n in topo.nodes
-    ]
-    out["links"] = [
-        _minimal(_plain(lk.model_dump()), lambda d: LinkSpec.model_validate(_deep_merge(link_defaults, d)), lk, ("a", "b"))
-        for lk in topo.links
-    ]
+    def node_build(d: dict) -> NodeSpec:
+        return NodeSpec.model_validate(_deep_merge(node_defaults, d))
+
+    def link_build(d: dict) -> LinkSpec:
+        return LinkSpec.model_validate(_deep_merge(link_defaults, d))
+
+    out["nodes"] = [_minimal(_plain(n.model_dump()), node_build, n, ("name", "role")) for n in topo.nodes]
+    out["links"] = [_minimal(_plain(lk.model_dump()), link_build, lk, ("a", "b")) for lk in topo.links]
     if scenario.requests:
-        out["requests"] = [
-            _minimal(_plain(r.model_dump()), Request.model_validate, r, ("name", "src", "dst")) for r in scenario.requests
-        ]
+        keep = ("name", "src", "dst")
+        out["requests"] = [_minimal(_plain(r.model_dump()), Request.model_validate, r, keep) for r in scenario.requests]
     sim = _minimal(_plain(scenario.simulation.model_dump()), SimulationSettings.model_validate, scenario.simulation)
     if sim:
         out["simulation"] = sim

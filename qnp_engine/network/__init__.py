@@ -1,0 +1,1 @@
+"""QNP network layer: virtual circuits, FORWARD/COMPLETE/TRACK/EXPIRE, swaps, lazy tracking."""

@@ -1,0 +1,172 @@
+"""One link's entanglement generation service.
+
+The physical layer is folded in as a closed form: instead of one event per attempt, the number of
+attempts until success is sampled from the geometric distribution and only the success is
+scheduled. Generation runs while some purpose has demand and both ends have a free memory qubit
+for it; purposes share the link by weighted fair queueing (or strict priority by weight).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from qnp_engine.backends.base import StateBackend
+from qnp_engine.link.memory import MemoryPool
+from qnp_engine.link.messages import CreateRequest, LinkErr, LinkErrCode, LinkOk
+from qnp_engine.link.qubits import QuantumOps, Qubit
+from qnp_engine.physical.decoherence import MemoryNoise
+from qnp_engine.physical.heralding import AttemptModel, PairShape
+
+
+def initial_state(backend: StateBackend, model: AttemptModel, bell_index: int):
+    """The heralded two-qubit state for the link model (qubit 0 at end ``a``)."""
+    import numpy as np
+
+    if model.shape is PairShape.WERNER:
+        return backend.werner(model.fidelity, bell_index)
+    if model.shape is PairShape.DOUBLE_CLICK:
+        probs = [0.0] * 4
+        probs[bell_index] = (1 + model.visibility) / 2
+        probs[bell_index ^ 2] += (1 - model.visibility) / 2
+        return backend.create_bell_diagonal(probs)
+    t = model.single_click
+    sign = 1.0 if bell_index == 1 else -1.0
+    # Bright state |u> = |0>: |uu>=|00>, |ud>=|01>, |du>=|10>, |dd>=|11> (reference notes R13).
+    rho = np.zeros((4, 4), dtype=complex)
+    rho[0, 0], rho[1, 1], rho[2, 2], rho[3, 3] = t.p_uu, t.p_ud, t.p_du, t.p_dd
+    coherence = sign * np.sqrt(t.visibility * t.p_ud * t.p_du)
+    rho[1, 2] = rho[2, 1] = coherence
+    return backend.create_density_matrix(rho / t.p_succ)
+
+
+class _Purpose:
+    __slots__ = ("request", "finish", "active", "on_err")
+
+    def __init__(self, request: CreateRequest, finish: float) -> None:
+        self.request = request
+        self.finish = finish
+        self.active = True
+
+
+class LinkLayer:
+    def __init__(self, index: int, sched, ops: QuantumOps, a: str, b: str, model: AttemptModel,
+                 pool_a: MemoryPool, pool_b: MemoryPool, noise_a: MemoryNoise, noise_b: MemoryNoise,
+                 strict_priority: bool = False) -> None:
+        self.index = index
+        self.sched = sched
+        self.ops = ops
+        self.a, self.b = a, b
+        self.model = model
+        self.pools = {a: pool_a, b: pool_b}
+        self.noise = {a: noise_a, b: noise_b}
+        self.strict_priority = strict_priority
+        self.handlers: dict[str, Callable[[LinkOk], None]] = {}
+        self.err_handlers: dict[str, Callable[[LinkErr], None]] = {}
+        self._purposes: dict[int, _Purpose] = {}
+        self._virtual = 0.0
+        self._timer = None
+        self._attempt: tuple[int, float] | None = None  # (purpose, start time)
+        self._seq = 0
+        self._states = [initial_state(ops.backend, model, k) if k in model.bell_indices else None for k in range(4)]
+        # statistics
+        self.attempts = 0
+        self.pairs_generated = 0
+        self.pairs_discarded = 0
+        self.generated_by_purpose: dict[int, int] = {}
+
+    # -- service interface ---------------------------------------------------------------------
+    def bind(self, node: str, on_ok: Callable[[LinkOk], None], on_err: Callable[[LinkErr], None]) -> None:
+        self.handlers[node] = on_ok
+        self.err_handlers[node] = on_err
+
+    def create(self, node: str, request: CreateRequest) -> None:
+        """Start (or keep) generating pairs for ``request.purpose``."""
+        if request.min_fidelity > self.model.fidelity + 1e-12:
+            self.err_handlers[node](LinkErr(self.index, request.purpose, LinkErrCode.UNSUPPORTED,
+                                            f"link fidelity {self.model.fidelity:.4f} < {request.min_fidelity:.4f}"))
+            return
+        p = self._purposes.get(request.purpose)
+        if p is None:
+            self._purposes[request.purpose] = _Purpose(request, self._virtual)
+        elif not p.active:
+            p.active = True
+            p.request = request
+            p.finish = max(p.finish, self._virtual)
+        self._try_start()
+
+    def stop(self, purpose: int) -> None:
+        p = self._purposes.get(purpose)
+        if p is None or not p.active:
+            return
+        p.active = False
+        if self._attempt is not None and self._attempt[0] == purpose:
+            started = self._attempt[1]
+            self.sched.cancel(self._timer)
+            self.attempts += int((self.sched.now - started) / self.model.attempt_time_s)
+            self._release_reservation(purpose)
+            self._attempt = None
+            self._try_start()
+
+    def release(self, node: str, purpose: int) -> None:
+        """A memory qubit of ``purpose`` at ``node`` is free again."""
+        self.pools[node].give(purpose)
+        if self._attempt is None:
+            self._try_start()
+
+    def active_purposes(self) -> int:
+        return sum(1 for p in self._purposes.values() if p.active)
+
+    # -- internals ------------------------------------------------------------------------------
+    def _release_reservation(self, purpose: int) -> None:
+        self.pools[self.a].give(purpose)
+        self.pools[self.b].give(purpose)
+
+    def _choose(self) -> _Purpose | None:
+        n = self.active_purposes()
+        pa, pb = self.pools[self.a], self.pools[self.b]
+        best = None
+        for pid, p in self._purposes.items():
+            if not p.active or not pa.can_take(pid, n) or not pb.can_take(pid, n):
+                continue
+            if best is None:
+                best = p
+            elif self.strict_priority:
+                if p.request.weight > best.request.weight:
+                    best = p
+            elif p.finish < best.finish:
+                best = p
+        return best
+
+    def _try_start(self) -> None:
+        if self._attempt is not None:
+            return
+        p = self._choose()
+        if p is None:
+            return
+        purpose = p.request.purpose
+        self._virtual = p.finish
+        p.finish += 1.0 / p.request.weight
+        self.pools[self.a].take(purpose)
+        self.pools[self.b].take(purpose)
+        n = int(self.sched.rng.geometric(self.model.success_probability))
+        self._attempt = (purpose, self.sched.now)
+        self._timer = self.sched.call_after(n * self.model.attempt_time_s, self._succeed, purpose, n)
+
+    def _succeed(self, purpose: int, n: int) -> None:
+        self._attempt = None
+        self._timer = None
+        self.attempts += n
+        self.pairs_generated += 1
+        self.generated_by_purpose[purpose] = self.generated_by_purpose.get(purpose, 0) + 1
+        self._seq += 1
+        seq = self._seq
+        indices = self.model.bell_indices
+        bell = indices[0] if len(indices) == 1 else indices[int(self.sched.rng.integers(len(indices)))]
+        now = self.sched.now
+        qa = Qubit(self.a, self.noise[self.a], now)
+        qb = Qubit(self.b, self.noise[self.b], now)
+        self.ops.new_pair(self._states[bell], qa, qb)
+        # Both ends learn the herald at the same time (midpoint station); deliver a's OK first.
+        self.handlers[self.a](LinkOk(self.index, purpose, seq, bell, qa, self.b))
+        self.handlers[self.b](LinkOk(self.index, purpose, seq, bell, qb, self.a))
+        self._try_start()

@@ -1,0 +1,86 @@
+"""Qubit handles and the two-qubit pairs they belong to, with lazy memory decoherence.
+
+A ``Qubit`` lives in one node's memory; its ``EntangledPair`` holds the backend state. Noise is
+applied only when a qubit is touched (swap, measurement, hand-over), from the time since it was
+last touched: local channels on different qubits commute, so the order does not matter.
+A measured (or handed-over) qubit is ``frozen`` and stops decohering. Measure-directly end nodes
+freeze at once and their outcomes are sampled from the final joint state, which is equivalent
+because a measurement commutes with operations on other qubits.
+"""
+
+from __future__ import annotations
+
+from qnp_engine.backends.base import StateBackend
+from qnp_engine.physical.decoherence import MemoryNoise, channel_params
+
+
+class EntangledPair:
+    __slots__ = ("state", "qubits", "born_s")
+
+    def __init__(self, state, qubits: list[Qubit], born_s: float):
+        self.state = state
+        self.qubits = qubits
+        self.born_s = born_s  # heralding time of the oldest link pair joined into this pair
+
+
+class Qubit:
+    __slots__ = ("node", "pair", "index", "last_touch", "noise", "frozen")
+
+    def __init__(self, node: str, noise: MemoryNoise, now: float):
+        self.node = node
+        self.pair: EntangledPair | None = None
+        self.index = 0
+        self.last_touch = now
+        self.noise = noise
+        self.frozen = noise.is_noiseless
+
+
+class QuantumOps:
+    """The network layer's narrow window onto quantum states (through one ``StateBackend``)."""
+
+    __slots__ = ("backend", "sched")
+
+    def __init__(self, backend: StateBackend, sched) -> None:
+        self.backend = backend
+        self.sched = sched
+
+    def new_pair(self, state, q0: Qubit, q1: Qubit) -> EntangledPair:
+        pair = EntangledPair(state, [q0, q1], self.sched.now)
+        q0.pair, q0.index = pair, 0
+        q1.pair, q1.index = pair, 1
+        return pair
+
+    def touch(self, q: Qubit) -> None:
+        now = self.sched.now
+        if not q.frozen:
+            dt = now - q.last_touch
+            if dt > 0.0:
+                c = channel_params(q.noise, dt)
+                pair = q.pair
+                pair.state = self.backend.decohere(pair.state, q.index, c.gamma, c.p_z, c.p_dep)
+        q.last_touch = now
+
+    def freeze(self, q: Qubit) -> None:
+        self.touch(q)
+        q.frozen = True
+
+    def swap(self, qa: Qubit, qb: Qubit) -> tuple[int, EntangledPair]:
+        """Bell measurement of two qubits at one node; returns the outcome and the joined pair."""
+        self.touch(qa)
+        self.touch(qb)
+        p1, p2 = qa.pair, qb.pair
+        outcome, state = self.backend.swap(p1.state, qa.index, p2.state, qb.index, self.sched.rng.random())
+        x = p1.qubits[1 - qa.index]
+        z = p2.qubits[1 - qb.index]
+        joined = EntangledPair(state, [x, z], min(p1.born_s, p2.born_s))
+        x.pair, x.index = joined, 0
+        z.pair, z.index = joined, 1
+        qa.frozen = qb.frozen = True
+        qa.pair = qb.pair = None
+        return outcome, joined
+
+    def fidelity(self, pair: EntangledPair, bell_index: int) -> float:
+        return self.backend.fidelity(pair.state, bell_index)
+
+    def measure(self, pair: EntangledPair, bases: tuple[str, str]) -> tuple[int, int]:
+        return self.backend.measure(pair.state, bases, self.sched.rng.random())

@@ -1,0 +1,197 @@
+"""Intermediate (repeater) role of a virtual circuit (notes §1.6, §1.7, §1.9).
+
+Swap as soon as possible, oldest with oldest, only link pairs of this circuit; no message waits
+for a swap and no swap waits for a message. TRACKs follow the swaps lazily: a TRACK about a link
+pair that was swapped is forwarded with the Bell index XOR-ed with the swap outcome and the other
+link pair's index; one that arrives before the swap waits; one about a discarded pair returns as
+EXPIRE. Cutoff timers run here only. Every table entry is removed once both directions have
+passed (swap records) or after a bounded time (tombstones), so memory per pair in flight is O(1).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from qnp_engine.link.messages import CreateRequest, LinkErr, LinkOk
+from qnp_engine.link.qubits import Qubit
+from qnp_engine.network.circuit import NetworkContext, VirtualCircuit
+from qnp_engine.network.messages import Complete, Expire, Forward, Track
+
+UP, DOWN = 0, 1
+
+
+class _LinkPair:
+    __slots__ = ("qubit", "seq", "bell", "timer", "alive")
+
+    def __init__(self, qubit: Qubit, seq: int, bell: int) -> None:
+        self.qubit = qubit
+        self.seq = seq
+        self.bell = bell
+        self.timer = None
+        self.alive = True
+
+
+class _SwapRecord:
+    __slots__ = ("seqs", "bells", "outcome", "seen")
+
+    def __init__(self, up: _LinkPair, down: _LinkPair, outcome: int) -> None:
+        self.seqs = (up.seq, down.seq)
+        self.bells = (up.bell, down.bell)
+        self.outcome = outcome
+        self.seen = [False, False]  # a message has arrived from side UP / DOWN
+
+
+class Intermediate:
+    def __init__(self, ctx: NetworkContext, vc: VirtualCircuit, position: int, tombstone_ttl_s: float,
+                 swap_time_s: float = 0.0) -> None:
+        self.ctx = ctx
+        self.vc = vc
+        self.node = vc.path[position]
+        self.neighbours = (vc.path[position - 1], vc.path[position + 1])
+        self.links = (vc.links[position - 1], vc.links[position])
+        self.labels = (vc.labels[position - 1], vc.labels[position])
+        self.available: tuple[deque[_LinkPair], deque[_LinkPair]] = (deque(), deque())
+        self.records: dict[tuple[int, int], _SwapRecord] = {}
+        self.waiting: dict[tuple[int, int], Track] = {}
+        self.tombstones: dict[tuple[int, int], float] = {}
+        self._tomb_order: deque[tuple[float, tuple[int, int]]] = deque()
+        self.tombstone_ttl_s = tombstone_ttl_s
+        self.swap_time_s = swap_time_s
+        self.demand = 0
+        self.swaps = 0
+        self.discards = 0
+        self.link_errors: list[str] = []
+
+    def side_of(self, sender: str) -> int:
+        return UP if sender == self.neighbours[UP] else DOWN
+
+    # -- link layer upcalls ----------------------------------------------------------------------------
+    def on_link_err(self, err: LinkErr) -> None:
+        self.link_errors.append(err.detail)
+
+    def on_ok(self, ok: LinkOk, side: int) -> None:
+        lp = _LinkPair(ok.qubit, ok.seq, ok.bell_index)
+        if self.vc.cutoff_s is not None:
+            lp.timer = self.ctx.sched.call_after(self.vc.cutoff_s, self._cutoff, side, lp)
+        self.available[side].append(lp)
+        self._try_swap()
+
+    # -- swapping ----------------------------------------------------------------------------------------
+    def _try_swap(self) -> None:
+        up, down = self.available
+        while up and down:
+            a = up.popleft()
+            b = down.popleft()
+            sched = self.ctx.sched
+            sched.cancel(a.timer)
+            sched.cancel(b.timer)
+            if self.swap_time_s > 0.0:
+                sched.call_after(self.swap_time_s, self._swap, a, b)
+            else:
+                self._swap(a, b)
+
+    def _swap(self, a: _LinkPair, b: _LinkPair) -> None:
+        outcome, _ = self.ctx.ops.swap(a.qubit, b.qubit)
+        self.swaps += 1
+        rec = _SwapRecord(a, b, outcome)
+        key_a, key_b = (UP, a.seq), (DOWN, b.seq)
+        self.records[key_a] = rec
+        self.records[key_b] = rec
+        if self.tombstone_ttl_s != float("inf"):
+            # With cutoffs a hole on both sides can leave a record that no message will ever clear.
+            self._purge()
+            self._tomb_order.append((self.ctx.sched.now + self.tombstone_ttl_s, rec))
+        self.links[UP].release(self.node, self.labels[UP])
+        self.links[DOWN].release(self.node, self.labels[DOWN])
+        for key in (key_a, key_b):
+            track = self.waiting.pop(key, None)
+            if track is not None:
+                self._pass_track(track, key[0], rec)
+
+    def _cutoff(self, side: int, lp: _LinkPair) -> None:
+        # Discard the unswapped link pair; tell no one: a TRACK that reaches the hole returns EXPIRE.
+        queue = self.available[side]
+        queue.remove(lp)  # the oldest expires first, so this is almost always queue[0]
+        self.discards += 1
+        self.links[side].pairs_discarded += 1
+        self.links[side].release(self.node, self.labels[side])
+        lp.qubit.frozen = True
+        key = (side, lp.seq)
+        track = self.waiting.pop(key, None)
+        if track is not None:
+            self._expire_back(track, side)
+        else:
+            self._add_tombstone(key)
+
+    # -- tracking ------------------------------------------------------------------------------------------
+    def on_message(self, msg, sender: str) -> None:
+        side = self.side_of(sender)
+        if isinstance(msg, Track):
+            key = (side, msg.link_seq)
+            rec = self.records.get(key)
+            if rec is not None:
+                self._pass_track(msg, side, rec)
+            elif key in self.tombstones:
+                del self.tombstones[key]
+                self._expire_back(msg, side)
+            else:
+                self.waiting[key] = msg  # arrived before the swap (or before our own OK)
+        elif isinstance(msg, Expire):
+            rec = self.records.get((side, msg.link_seq))
+            if rec is None:
+                return
+            other = 1 - side
+            self.ctx.send(self.node, self.neighbours[other],
+                          Expire(msg.circuit, rec.seqs[other], msg.to_head, msg.reason))
+            self._mark(rec, side)
+        elif isinstance(msg, Forward):
+            self._change_demand(+1)
+            self.ctx.send(self.node, self.neighbours[DOWN], msg)
+        elif isinstance(msg, Complete):
+            self._change_demand(-1)
+            self.ctx.send(self.node, self.neighbours[DOWN], msg)
+
+    def _pass_track(self, track: Track, side: int, rec: _SwapRecord) -> None:
+        other = 1 - side
+        bell = track.bell_index ^ rec.outcome ^ rec.bells[other]
+        fwd = Track(track.circuit, track.pair_id, bell, rec.seqs[other], track.from_head, track.assignment,
+                    track.t_origin)
+        self.ctx.send(self.node, self.neighbours[other], fwd)
+        self._mark(rec, side)
+
+    def _mark(self, rec: _SwapRecord, side: int) -> None:
+        rec.seen[side] = True
+        if rec.seen[UP] and rec.seen[DOWN]:
+            self.records.pop((UP, rec.seqs[UP]), None)
+            self.records.pop((DOWN, rec.seqs[DOWN]), None)
+
+    def _expire_back(self, track: Track, side: int) -> None:
+        self.ctx.send(self.node, self.neighbours[side],
+                      Expire(track.circuit, track.link_seq, not track.from_head, "cutoff"))
+
+    def _add_tombstone(self, key: tuple[int, int]) -> None:
+        self._purge()
+        expiry = self.ctx.sched.now + self.tombstone_ttl_s
+        self.tombstones[key] = expiry
+        self._tomb_order.append((expiry, key))
+
+    def _purge(self) -> None:
+        """Forget tombstones and swap records older than the longest possible tracking time."""
+        now = self.ctx.sched.now
+        order = self._tomb_order
+        while order and order[0][0] <= now:
+            _, item = order.popleft()
+            if isinstance(item, _SwapRecord):
+                self.records.pop((UP, item.seqs[UP]), None)
+                self.records.pop((DOWN, item.seqs[DOWN]), None)
+            else:
+                self.tombstones.pop(item, None)
+
+    def _change_demand(self, delta: int) -> None:
+        before = self.demand
+        self.demand += delta
+        link, label = self.links[DOWN], self.labels[DOWN]
+        if before == 0 and self.demand > 0:
+            link.create(self.node, CreateRequest(label, self.vc.link_min_fidelity, self.vc.weight))
+        elif before > 0 and self.demand == 0:
+            link.stop(label)

@@ -1,0 +1,149 @@
+"""What the applications on both ends observe: joins the two deliveries of each end-to-end pair,
+checks that both ends agree, measures the delivered state and keeps per-request statistics.
+
+This is the simulator's measuring apparatus (it may look at true states), not protocol logic.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from qnp_engine.backends.bell_index import correlation_flip
+from qnp_engine.link.qubits import QuantumOps
+from qnp_engine.network.circuit import Delivery
+
+
+@dataclass
+class RequestStats:
+    name: str
+    src: str
+    dst: str
+    path: list[str]
+    start_s: float
+    status: str = "pending"     # pending | active | complete | timeout | rejected | unfinished
+    reason: str = ""
+    delivered: int = 0
+    expired: int = 0
+    fidelity_sum: float = 0.0
+    fidelity_sq_sum: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    last_delivery_s: float | None = None
+    circuit: int | None = None
+    pending_total: int | None = None  # pairs wanted (None: until the end of the run)
+
+    @property
+    def fidelity_mean(self) -> float:
+        return self.fidelity_sum / self.delivered if self.delivered else 0.0
+
+    def fidelity_ci95(self) -> tuple[float, float]:
+        n = self.delivered
+        if n == 0:
+            return (0.0, 0.0)
+        mean = self.fidelity_mean
+        if n == 1:
+            return (mean, mean)
+        var = max(self.fidelity_sq_sum / n - mean * mean, 0.0) * n / (n - 1)
+        half = 1.96 * math.sqrt(var / n)
+        return (mean - half, mean + half)
+
+    def throughput_hz(self) -> float:
+        if not self.delivered or self.last_delivery_s is None or self.last_delivery_s <= self.start_s:
+            return 0.0
+        return self.delivered / (self.last_delivery_s - self.start_s)
+
+    @property
+    def latency_mean_s(self) -> float:
+        return sum(self.latencies) / len(self.latencies) if self.latencies else 0.0
+
+    def latency_p95_s(self) -> float:
+        if not self.latencies:
+            return 0.0
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
+
+
+@dataclass
+class TestRoundStats:
+    trials: dict[str, int] = field(default_factory=lambda: {"X": 0, "Y": 0, "Z": 0})
+    errors: dict[str, int] = field(default_factory=lambda: {"X": 0, "Y": 0, "Z": 0})
+
+    def estimated_fidelity(self) -> float | None:
+        """F = 1 - (Q_X + Q_Y + Q_Z)/2 (notes R3); None until every basis has a trial."""
+        if min(self.trials.values()) == 0:
+            return None
+        return 1.0 - sum(self.errors[b] / self.trials[b] for b in "XYZ") / 2.0
+
+
+class DeliveryCollector:
+    def __init__(self, ops: QuantumOps, keep_outcomes: bool = False) -> None:
+        self.ops = ops
+        self.keep_outcomes = keep_outcomes
+        self.requests: dict[str, RequestStats] = {}
+        self.tests: dict[int, TestRoundStats] = {}
+        self.outcomes: dict[str, list[tuple[str, int, str, int]]] = {}
+        self.fidelities: dict[str, list[float]] = {}
+        self.heads: dict[int, str] = {}
+        self._half: dict[tuple[int, int], Delivery] = {}
+        self.mismatches = 0
+        self.surplus = 0
+        self.on_all_done = None  # callback: every admitted request has finished
+
+    def _check_done(self) -> None:
+        for r in self.requests.values():
+            if r.status in ("pending", "active"):
+                return
+            if r.status == "complete" and r.pending_total is not None and r.delivered < r.pending_total:
+                return  # the last pair's second hand-over is still on its way
+        if self.on_all_done is not None:
+            self.on_all_done()
+
+    def deliver(self, d: Delivery) -> None:
+        key = (d.circuit, d.pair_id)
+        first = self._half.pop(key, None)
+        if first is None:
+            self._half[key] = d
+            return
+        head, tail = (first, d) if first.node == self.heads[d.circuit] else (d, first)
+        if (head.request, head.sequence, head.bell_index) != (tail.request, tail.sequence, tail.bell_index) \
+                or head.pair is not tail.pair:
+            self.mismatches += 1  # invariant 1 of notes §1.15; tests assert this stays 0
+            return
+        bell = head.bell_index
+        if head.test_round:
+            stats = self.tests.setdefault(d.circuit, TestRoundStats())
+            basis = head.basis
+            a, b = self.ops.measure(head.pair, (basis, basis))
+            b ^= correlation_flip(bell, basis)
+            stats.trials[basis] += 1
+            stats.errors[basis] += a != b
+            return
+        if head.request is None:
+            self.surplus += 1
+            return
+        r = self.requests[head.request]
+        f = self.ops.fidelity(head.pair, bell)
+        r.delivered += 1
+        r.fidelity_sum += f
+        r.fidelity_sq_sum += f * f
+        r.latencies.append(d.time_s - head.pair.born_s)
+        r.last_delivery_s = d.time_s
+        self.fidelities.setdefault(r.name, []).append(f)
+        if self.keep_outcomes and head.basis is not None and tail.basis is not None:
+            a, b = self.ops.measure(head.pair, (head.basis, tail.basis))
+            b ^= correlation_flip(bell, tail.basis)  # the tail's fix-up from the Bell index
+            self.outcomes.setdefault(r.name, []).append((head.basis, a, tail.basis, b))
+        if r.status != "active" and r.pending_total is not None and r.delivered >= r.pending_total:
+            self._check_done()
+
+    def request_event(self, name: str, event: str, detail: str) -> None:
+        r = self.requests.get(name)
+        if r is None:
+            return
+        if event == "started":
+            r.status = "active"
+        elif event == "expired":
+            r.expired += 1
+        elif event == "complete":
+            r.status = "complete" if detail == "done" else detail
+            self._check_done()
