@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from qnp_engine.model import Scenario, scenario_from_dict
+
+
+ROOT_SAMPLES = Path(__file__).resolve().parent.parent / "sample_topologies"
 
 
 def chain(n_nodes: int, *, p: float = 0.1, fidelity: float = 1.0, length_km: float = 0.0,

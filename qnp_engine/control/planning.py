@@ -103,11 +103,8 @@ def plan_circuits(scenario: Scenario) -> tuple[list[CircuitPlan], list[RequestPl
         if not feasible:
             continue
         key = _class_key(req)
-        vc = circuits.get(key)
-        if vc is None:
-            vc = CircuitPlan(len(circuits) + 1, path, idx, [], keep, cutoff,
-                             0.0, fid_bound, rate, path_delay)
-            circuits[key] = vc
+        vc = circuits.get(key) or CircuitPlan(len(circuits) + 1, path, idx, [], keep, cutoff, 0.0, fid_bound, rate,
+                                              path_delay)
         # Admission control against the circuit's estimated capacity (notes §1.12).
         reserved = sum(r.rate_hz or 0.0 for r in vc.requests)
         if req.rate_hz is not None and reserved + req.rate_hz > vc.rate_estimate_hz * (1 + 1e-9):
@@ -115,6 +112,7 @@ def plan_circuits(scenario: Scenario) -> tuple[list[CircuitPlan], list[RequestPl
             plan.reason = (f"rate_hz {req.rate_hz:g} exceeds the circuit's remaining capacity "
                            f"{max(vc.rate_estimate_hz - reserved, 0.0):.4g} Hz (estimated)")
             continue
+        circuits[key] = vc
         vc.requests.append(req)
         plan.circuit = vc.circuit_id
     return list(circuits.values()), plans

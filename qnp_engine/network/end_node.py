@@ -44,6 +44,7 @@ class EndNode:
         self.label = vc.labels[self.hop]
         self.pending: dict[int, _Pending] = {}
         self.early: dict[int, Track] = {}
+        self.early_tracks = 0
         self.link_errors: list[str] = []
 
     # -- link layer upcalls ------------------------------------------------------------------------
@@ -85,6 +86,7 @@ class EndNode:
         entry = self.pending.pop(track.link_seq, None)
         if entry is None:
             # The far end's TRACK overtook our own OK (possible with skewed herald delivery).
+            self.early_tracks += 1
             self.early[track.link_seq] = track
             return
         if not self.is_head:

@@ -60,6 +60,7 @@ class Intermediate:
         self.demand = 0
         self.swaps = 0
         self.discards = 0
+        self.tracks_waited = 0
         self.link_errors: list[str] = []
 
     def side_of(self, sender: str) -> int:
@@ -135,6 +136,7 @@ class Intermediate:
                 del self.tombstones[key]
                 self._expire_back(msg, side)
             else:
+                self.tracks_waited += 1
                 self.waiting[key] = msg  # arrived before the swap (or before our own OK)
         elif isinstance(msg, Expire):
             rec = self.records.get((side, msg.link_seq))
