@@ -7,7 +7,6 @@ from pathlib import Path
 
 from qnp_engine.model import Scenario, scenario_from_dict
 
-
 ROOT_SAMPLES = Path(__file__).resolve().parent.parent / "sample_topologies"
 
 

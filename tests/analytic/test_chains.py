@@ -35,7 +35,8 @@ def test_r7_two_segment_delivery_rate(p):
     assert abs(per_pair - mean) < 5 * math.sqrt(var / n_pairs), (per_pair, mean)
 
 
-@pytest.mark.parametrize("fidelities", [[0.9, 0.95], [0.99, 0.97, 0.93], [0.95] * 4, [0.98, 0.9, 0.99, 0.97, 0.96, 0.95, 0.92, 0.99]])
+@pytest.mark.parametrize("fidelities", [[0.9, 0.95], [0.99, 0.97, 0.93], [0.95] * 4,
+                                        [0.98, 0.9, 0.99, 0.97, 0.96, 0.95, 0.92, 0.99]])
 def test_werner_chain_fidelity_is_product_of_werner_parameters(fidelities):
     n = len(fidelities) + 1
     scenario = chain(n, p=0.3, pairs=60, seed=3)
