@@ -19,7 +19,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(1, str(HERE.parent.parent))  # the repository root, when qnp_engine is not installed
+sys.path.append(str(HERE.parent.parent))  # the repository root, only if qnp_engine is not importable otherwise
 
 from scenario import PeerResult, Scenario  # noqa: E402
 
