@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -30,23 +31,28 @@ import venvs  # noqa: E402
 from scenario import CHAINS, Scenario, implied_storage_s  # noqa: E402
 
 QNP = "QNP Studio"
+BASE = "QNP Studio, baseline engine"
 ORDER = ("qnp", "sequence", "simqn")
-TOOL_NAME = {"qnp": QNP, "sequence": "SeQUeNCe", "simqn": "SimQN"}
+TOOL_NAME = {"qnp": QNP, "qnp-base": BASE, "sequence": "SeQUeNCe", "simqn": "SimQN"}
 TARGET = {"SeQUeNCe": 100.0, "SimQN": 10.0}
 
 
-def run_one(tool: str, python: str, sc: Scenario, round_no: int) -> dict:
-    script = HERE / ("qnp_side.py" if tool == "qnp" else venvs.PEERS[tool].script)
+def run_one(tool: str, python: str, sc: Scenario, round_no: int, baseline: str | None = None) -> dict:
+    """One run in a fresh process; ``qnp-base`` runs QNP Studio with another engine tree first on the path."""
+    script = HERE / ("qnp_side.py" if tool.startswith("qnp") else venvs.PEERS[tool].script)
     cmd = [python, str(script), sc.to_json(), str(round_no)]
+    env = dict(os.environ, PYTHONPATH=baseline) if tool == "qnp-base" and baseline else None
     try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=sc.wall_budget_s + 120)
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=sc.wall_budget_s + 120, env=env)
     except subprocess.TimeoutExpired:
         return {"tool": TOOL_NAME[tool], "nodes": sc.nodes, "round": round_no, "error": "timeout"}
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
     if out.returncode != 0 or not lines:
         tail = (out.stderr or out.stdout).strip().splitlines()[-5:]
         return {"tool": TOOL_NAME[tool], "nodes": sc.nodes, "round": round_no, "error": " | ".join(tail)}
-    return json.loads(lines[-1])
+    result = json.loads(lines[-1])
+    result["tool"] = TOOL_NAME[tool]
+    return result
 
 
 def summarise(runs: list[dict]) -> dict[tuple[str, int], dict]:
@@ -83,13 +89,16 @@ def _fmt(x: float | None, digits: int = 0) -> str:
 
 
 def tables(summary: dict, chains: list[int], sc: Scenario) -> list[str]:
+    tools_run = {k[0] for k in summary}
     lines = ["| tool | nodes | wall s | delivered | pairs / wall-s | events / wall-s | events / pair "
              "| mean F | Werner F | sim time s | stopped by |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for n in chains:
         werner = replace(sc, nodes=n).werner_fidelity()
-        for tool in (QNP, "SeQUeNCe", "SimQN"):
+        for tool in (QNP, BASE, "SeQUeNCe", "SimQN"):
             s = summary.get((tool, n))
+            if s is None and tool not in tools_run:
+                continue
             if s is None:
                 lines.append(f"| {tool} | {n} | failed | | | | | | | | |")
                 continue
@@ -99,8 +108,10 @@ def tables(summary: dict, chains: list[int], sc: Scenario) -> list[str]:
                 f"| {name} | {n} | {s['wall_s']:.3f} | {s['delivered']:.0f} | {_fmt(s['pairs_per_wall_s'])} "
                 f"| {_fmt(s['events_per_wall_s'])} | {_fmt(s['events_per_pair'], 1)} | {s['fidelity_mean']:.4f} "
                 f"| {werner:.4f} | {s['sim_time_s']:.3f} | {s['stopped_by']} |")
+    has_base = any(k[0] == BASE for k in summary)
     lines += ["", "| nodes | QNP Studio / SeQUeNCe (target >= 100x) | QNP Studio / SimQN (target >= 10x) "
-              "| F: QNP − SeQUeNCe | F: QNP − SimQN |", "|---|---|---|---|---|"]
+              "| F: QNP − SeQUeNCe | F: QNP − SimQN |" + (" QNP Studio / baseline engine |" if has_base else ""),
+              "|---|---|---|---|---|" + ("---|" if has_base else "")]
     for n in chains:
         q = summary.get((QNP, n))
         cells = []
@@ -114,6 +125,9 @@ def tables(summary: dict, chains: list[int], sc: Scenario) -> list[str]:
         for peer in ("SeQUeNCe", "SimQN"):
             p = summary.get((peer, n))
             cells.append(f"{q['fidelity_mean'] - p['fidelity_mean']:+.4f}" if q and p else "–")
+        if has_base:
+            b = summary.get((BASE, n))
+            cells.append(f"{q['pairs_per_wall_s'] / b['pairs_per_wall_s']:.2f}x" if q and b else "–")
         lines.append(f"| {n} | " + " | ".join(cells) + " |")
     return lines
 
@@ -121,7 +135,7 @@ def tables(summary: dict, chains: list[int], sc: Scenario) -> list[str]:
 def fidelity_check(tools: list[str], pythons: dict[str, str], chains: list[int], base: Scenario) -> list[dict]:
     """Noiseless memories: every tool must deliver exactly the Werner swap product (R2)."""
     sc0 = replace(base, memory_noise=False, pairs=min(base.pairs, 200))
-    return [run_one(t, pythons[t], replace(sc0, nodes=n), 0) for n in chains for t in tools]
+    return [run_one(t, pythons[t], replace(sc0, nodes=n), 0) for n in chains for t in tools if t != "qnp-base"]
 
 
 def check_table(checks: list[dict], summary: dict, base: Scenario) -> list[str]:
@@ -160,9 +174,7 @@ def python_version(python: str) -> str:
 
 
 def write_results(path: Path, summary: dict, runs: list[dict], checks: list[dict], chains: list[int],
-                  sc: Scenario, pythons: dict[str, str], argv: list[str]) -> None:
-    import os
-
+                  sc: Scenario, pythons: dict[str, str], argv: list[str], baseline: str | None) -> None:
     versions = {t: next((r["version"] for r in runs if r.get("tool") == TOOL_NAME[t] and "version" in r), "?")
                 for t in pythons}
     lines = [
@@ -174,9 +186,10 @@ def write_results(path: Path, summary: dict, runs: list[dict], checks: list[dict
         "every run is a fresh single-threaded process, tools alternate A B C within each round)",
         f"- OS: {platform.platform()}",
     ]
-    for t in ORDER:
+    for t in ("qnp", "qnp-base", *ORDER[1:]):
         if t in pythons:
-            lines.append(f"- {TOOL_NAME[t]} {versions[t]} on Python {python_version(pythons[t])}")
+            where = f" (engine from {baseline})" if t == "qnp-base" else ""
+            lines.append(f"- {TOOL_NAME[t]} {versions[t]}{where} on Python {python_version(pythons[t])}")
     lines += [
         f"- Scenario: chains of {', '.join(map(str, chains))} nodes, {sc.link_km:g} km links with a midpoint "
         f"station, {sc.attenuation_db_per_km} dB/km, p = {sc.success_probability:.4f} per attempt, raw Werner "
@@ -228,6 +241,9 @@ def main() -> None:
     ap.add_argument("--out", default=str(HERE / "RESULTS.md"))
     ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     ap.add_argument("--no-check", action="store_true", help="skip the noiseless-memory fidelity check")
+    ap.add_argument("--baseline-engine", metavar="DIR",
+                    help="also run QNP Studio with the qnp_engine package found in DIR (e.g. a `git worktree` of an "
+                         "older commit) and report the speed-up")
     args = ap.parse_args()
     if args.rounds < 1 or args.pairs < 1 or args.budget <= 0:
         ap.error("--rounds and --pairs must be >= 1 and --budget > 0")
@@ -236,7 +252,12 @@ def main() -> None:
     if unknown:
         ap.error(f"--tools: unknown tool(s) {', '.join(unknown)}; choose from {', '.join(ORDER)}")
 
-    pythons = {t: (sys.executable if t == "qnp" else str(venvs.ensure(venvs.PEERS[t]))) for t in tools}
+    if args.baseline_engine:
+        if not (Path(args.baseline_engine) / "qnp_engine" / "__init__.py").exists():
+            ap.error(f"--baseline-engine: no qnp_engine package in {args.baseline_engine}")
+        if "qnp" in tools:
+            tools.insert(tools.index("qnp") + 1, "qnp-base")
+    pythons = {t: (sys.executable if t.startswith("qnp") else str(venvs.ensure(venvs.PEERS[t]))) for t in tools}
     base = Scenario(pairs=args.pairs, wall_budget_s=args.budget, seed=args.seed)
     runs: list[dict] = []
     t_start = time.perf_counter()
@@ -244,7 +265,7 @@ def main() -> None:
         for n in args.chains:
             sc = replace(base, nodes=n)
             for tool in tools:
-                r = run_one(tool, pythons[tool], sc, rnd)
+                r = run_one(tool, pythons[tool], sc, rnd, args.baseline_engine)
                 runs.append(r)
                 if "error" in r:
                     print(f"round {rnd} {r['tool']:10s} n={n}: ERROR {r['error']}", flush=True)
@@ -259,7 +280,8 @@ def main() -> None:
     if checks:
         print("\n" + "\n".join(check_table(checks, summary, base)))
     if not args.no_write:
-        write_results(Path(args.out), summary, runs, checks, args.chains, base, pythons, sys.argv[1:])
+        write_results(Path(args.out), summary, runs, checks, args.chains, base, pythons, sys.argv[1:],
+                      args.baseline_engine)
         print(f"\nwrote {args.out}")
 
 
