@@ -52,10 +52,12 @@ def sae_identity(request: Request, allow_header: bool, header: str = "x-sae-id")
 def make_server(
     app: Any, host: str = "127.0.0.1", port: int = 8000, *, certfile: str | None = None, keyfile: str | None = None,
     ca_certs: str | None = None, require_client_cert: bool = False, log_level: str = "warning",
+    graceful_shutdown_s: float = 5.0,
 ) -> uvicorn.Server:
     """A uvicorn server; with ``certfile`` it speaks TLS and, with ``ca_certs``, asks for client certificates
     (required or optional: without one, 014 calls answer 401 while bearer-token API calls still work)."""
-    kwargs: dict[str, Any] = {"host": host, "port": port, "log_level": log_level, "lifespan": "on"}
+    kwargs: dict[str, Any] = {"host": host, "port": port, "log_level": log_level, "lifespan": "on",
+                              "timeout_graceful_shutdown": graceful_shutdown_s}
     if certfile:
         kwargs.update(ssl_certfile=certfile, ssl_keyfile=keyfile, http=PeerCertH11Protocol)
         if ca_certs:
