@@ -1,0 +1,111 @@
+"""Run page: launch the current network in the background and watch it live (map, charts, progress, cancel).
+
+The run executes in a worker process started by the storage layer's run manager; this page only reads
+the database, from a fragment that reruns every second while the run is active. Leave and come back:
+the run keeps going, and ``?run=<id>`` in the URL re-attaches to it.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.ui import editors, session
+from pages.ui.draft import error_lines
+from pages.ui.launch import ENGINES, LaunchSettings, engine_problems, launch
+from pages.ui.live import STATUS_BADGE, run_panel
+from pages.ui.services import Services, services
+from qnp_engine.model import ScenarioError
+from storage.errors import RunNotFound
+from storage.models import ACTIVE_STATUSES
+from storage.runs import get_run, list_runs
+
+
+def launch_form(svc: Services, draft: dict) -> None:
+    scenario, errors = session.validation()
+    sim = draft.get("simulation") or {}
+    problems = engine_problems()
+    c1, c2, c3, c4 = st.columns([1.6, 0.8, 0.8, 1.0])
+    engine = c1.radio("Engine", list(ENGINES), format_func=lambda n: ENGINES[n] + ("" if problems[n] is None
+                      else " (unavailable)"), key="run_engine", index=list(ENGINES).index(sim.get("engine"))
+                      if sim.get("engine") in ENGINES else 0)
+    seed = c2.number_input("Seed", value=int(sim.get("seed") or 1), step=1, key="run_seed",
+                           help="same seed → same result")
+    duration = c3.number_input("Duration (s, simulated)", value=float(sim.get("max_time_s") or 10.0), key="run_dur",
+                               help="simulated seconds; the run also ends when every request is served")
+    label = c4.text_input("Label (optional)", key="run_label", placeholder="e.g. baseline")
+    if problems[engine] is not None:
+        st.error(f"The **{engine}** engine is not available here: {problems[engine]}", icon="🛑")
+    if scenario is None:
+        editors.show_errors(draft, errors)
+        st.info("Fix the problems above in the Designer or on Requests & QoS to launch.", icon="ℹ️")
+    clicked = st.button("🚀 Launch run", type="primary", key="launch",
+                        disabled=scenario is None or problems[engine] is not None)
+    if clicked:
+        if duration <= 0:
+            st.error("Duration: must be greater than 0 s.", icon="⚠️")
+            return
+        try:
+            run_id = launch(svc, draft, LaunchSettings(engine, int(seed), float(duration), label))
+        except ScenarioError as exc:
+            st.error("Not launched:\n" + "\n".join(f"- {x}" for x in error_lines(draft, exc.errors)), icon="⚠️")
+            return
+        session.set_active_run(run_id)
+        st.query_params["run"] = str(run_id)
+        st.rerun()
+
+
+def pick_run(svc: Services) -> int | None:
+    """The run to watch: ?run= in the URL, else the one launched last in this session, else none."""
+    if "run" in st.query_params:
+        try:
+            session.set_active_run(int(st.query_params["run"]))
+        except ValueError:
+            st.warning(f"`?run={st.query_params['run']}` is not a run number.")
+    runs = list_runs(svc.engine, kind="entanglement", limit=30)
+    ids = [r.id for r in runs]
+    active = session.active_run()
+    if active is not None and active not in ids:
+        ids.insert(0, active)
+    if not ids:
+        st.info("No runs yet: launch one above.", icon="ℹ️")
+        return None
+    labels = {r.id: f"#{r.id} · {r.name} · {STATUS_BADGE.get(r.status, r.status)}" for r in runs}
+    choice = st.selectbox("Watching run", ids, index=ids.index(active) if active in ids else 0,
+                          format_func=lambda i: labels.get(i, f"#{i}"), key=f"watch_{active}")
+    if choice != active:
+        session.set_active_run(choice)
+        st.query_params["run"] = str(choice)
+    return choice
+
+
+def watch(svc: Services, run_id: int) -> None:
+    try:
+        polling = get_run(svc.engine, run_id).status in ACTIVE_STATUSES
+    except RunNotFound as exc:
+        st.warning(str(exc))
+        return
+
+    @st.fragment(run_every=1.0 if polling else None)
+    def live() -> None:
+        run = run_panel(svc, run_id, key="live").run
+        if polling and run.status not in ACTIVE_STATUSES:
+            st.rerun()  # a full rerun re-creates the fragment without run_every: polling stops
+
+    live()
+
+
+def main() -> None:
+    st.title("▶️ Run")
+    svc = services()
+    if svc is None:
+        return
+    draft = session.get_draft()
+    with st.expander(f"🚀 Launch **{draft.get('name')}** ({len(draft.get('requests') or [])} requests)",
+                     expanded=session.active_run() is None and "run" not in st.query_params):
+        launch_form(svc, draft)
+    run_id = pick_run(svc)
+    if run_id is not None:
+        watch(svc, run_id)
+
+
+main()

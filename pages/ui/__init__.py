@@ -1,0 +1,1 @@
+"""Shared UI code of the Streamlit pages (not pages themselves)."""

@@ -1,0 +1,80 @@
+"""Starting runs from the UI: engine availability, the run's scenario, submission through the run manager.
+
+UI layer. Runs never execute in the Streamlit process: the storage layer's run manager starts a worker
+process and the pages poll the database.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import streamlit as st
+
+from pages.ui.draft import Draft, to_document
+from pages.ui.services import Services
+
+ENGINES = {
+    "closed-form": "Closed form — exact Bell-diagonal algebra (fastest)",
+    "qiskit": "Qiskit-Aer — density-matrix circuits",
+    "cudaq": "CUDA-Q — density-matrix kernels",
+}
+
+
+@st.cache_resource(show_spinner=False)
+def engine_problems() -> dict[str, str | None]:
+    """Engine name -> None when usable here, else the reason (with the install command)."""
+    from qnp_engine.backends.registry import make_backend
+
+    out: dict[str, str | None] = {}
+    for name in ENGINES:
+        try:
+            make_backend(name)
+            out[name] = None
+        except Exception as exc:  # noqa: BLE001 - BackendUnavailable or an import-time failure: show it
+            out[name] = str(exc)
+    return out
+
+
+@dataclass(frozen=True)
+class LaunchSettings:
+    engine: str
+    seed: int
+    duration_s: float
+    label: str = ""
+
+
+def run_document(draft: Draft, settings: LaunchSettings) -> dict:
+    """The scenario document to submit: the draft with the run's engine, seed and duration."""
+    doc = to_document(copy.deepcopy(draft))
+    sim = dict(doc.get("simulation") or {})
+    sim.update(engine=settings.engine, seed=int(settings.seed), max_time_s=float(settings.duration_s))
+    doc["simulation"] = sim
+    return doc
+
+
+def launch(svc: Services, draft: Draft, settings: LaunchSettings) -> int:
+    """Queue the run and start it; returns the run id. Raises ``ScenarioError`` for an invalid draft."""
+    from qnp_engine.model import scenario_from_dict
+
+    scenario = scenario_from_dict(run_document(draft, settings))  # field-named errors before anything is stored
+    run = svc.manager.submit_entanglement(scenario, engine_name=settings.engine, seed=settings.seed,
+                                          label=settings.label)
+    return int(run.id)
+
+
+def rerun(svc: Services, run_id: int, seed: int | None) -> int:
+    """Submit a stored run again, with the same seed (None) or a new one."""
+    from storage.runs import get_run
+
+    old = get_run(svc.engine, run_id)
+    if old.kind == "qnn":
+        import json
+
+        config = json.loads(old.spec)
+        if seed is not None:
+            config["seed"] = seed
+        return int(svc.manager.submit_qnn(config, label=old.label).id)
+    new = svc.manager.submit_entanglement(old.spec, engine_name=old.engine, seed=old.seed if seed is None else seed,
+                                          label=old.label)
+    return int(new.id)

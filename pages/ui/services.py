@@ -1,0 +1,56 @@
+"""The app's handles on the storage layer: one database engine and one run manager per server process.
+
+UI layer. Both live in ``st.cache_resource`` keyed by the database URL (``QNP_STUDIO_DB_URL`` /
+``QNP_STUDIO_DB`` / ``./qnp_studio.db``), so tests that point the environment at a temporary file
+get their own. Pages reach runs only through here; they never import ``qnp_engine.sim``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from storage.db import database_url, open_database
+from storage.manager import RunManager
+
+
+@dataclass(frozen=True)
+class Services:
+    engine: Engine
+    manager: RunManager
+    url: str
+
+
+_STARTED: list[Services] = []  # every manager this process started, so tests can stop their tickers
+
+
+@st.cache_resource(show_spinner=False)
+def _services(url: str) -> Services:
+    engine = open_database(url)
+    manager = RunManager(engine)  # fails runs left "running" by a worker that died with a previous server
+    manager.start_background(interval_s=0.5)  # queued runs start even when no page is polling
+    svc = Services(engine, manager, url)
+    _STARTED.append(svc)
+    return svc
+
+
+def shutdown_all(stop_workers: bool = True) -> None:
+    """Stop every run manager's ticker (and its workers) and forget the cached services (tests, clean exit)."""
+    while _STARTED:
+        svc = _STARTED.pop()
+        svc.manager.shutdown(stop_workers=stop_workers)
+        svc.engine.dispose()
+    _services.clear()
+
+
+def services() -> Services | None:
+    """The storage services, or None after showing why the database cannot be opened."""
+    url = database_url()
+    try:
+        return _services(url)
+    except Exception as exc:  # noqa: BLE001 - any failure to open the DB becomes one clear message
+        st.error(f"The run database at `{url}` cannot be opened: {exc}. Set `QNP_STUDIO_DB` to a writable "
+                 "file path and restart.", icon="🛑")
+        return None
