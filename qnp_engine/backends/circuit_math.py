@@ -36,7 +36,7 @@ def ry_angle(p: float) -> float:
 
 
 def pauli_mix_angles(p: Sequence[float]) -> tuple[float, float, float]:
-    """Angles preparing amplitudes sqrt(p_{x+2z}) on the environment pair (z, x) of ``pauli_mix``."""
+    """Angles (t_z, t_x0, t_x1) preparing amplitudes sqrt(p_{x+2z}) on the environment pair (z, x)."""
     p0, p1, p2, p3 = (max(float(v), 0.0) for v in p)
     total = p0 + p1 + p2 + p3
     p0, p1, p2, p3 = p0 / total, p1 / total, p2 / total, p3 / total

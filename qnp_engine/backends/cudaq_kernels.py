@@ -76,24 +76,22 @@ def decohere_dm(st: cudaq.State, s: int, gamma: float, p_z: float, p_dep: float)
 
 
 @cudaq.kernel
-def pauli_mix(q: cudaq.qview, s: int, ez: int, ex: int, t_z: float, t_x0: float, t_x1: float):
-    """Pauli channel on qubit s: env (ez, ex) gets amplitudes sqrt(p_{x+2z}), then Z^z X^x hits s."""
+def bell_pauli_sv(s0: int, s1: int, ez: int, ex: int, t_z: float, t_x0: float, t_x1: float):
+    """|Phi+> on (s0, s1) with a Pauli channel on s0, purified by the environment pair (ez, ex).
+
+    Pauli mix: (ez, ex) get amplitudes sqrt(p_{x+2z}) (ry on ez, then ry on ex controlled by ez
+    being 0 or 1), then Z^z X^x acts on s0.
+    """
+    q = cudaq.qvector(4)
+    h(q[s0])  # noqa: F821
+    x.ctrl(q[s0], q[s1])  # noqa: F821
     ry(t_z, q[ez])  # noqa: F821
     x(q[ez])  # noqa: F821
     ry.ctrl(t_x0, q[ez], q[ex])  # noqa: F821
     x(q[ez])  # noqa: F821
     ry.ctrl(t_x1, q[ez], q[ex])  # noqa: F821
-    z.ctrl(q[ez], q[s])  # noqa: F821
-    x.ctrl(q[ex], q[s])  # noqa: F821
-
-
-@cudaq.kernel
-def bell_pauli_sv(s0: int, s1: int, ez: int, ex: int, t_z: float, t_x0: float, t_x1: float):
-    """|Phi+> on (s0, s1) with a Pauli channel on s0, purified by the environment pair (ez, ex)."""
-    q = cudaq.qvector(4)
-    h(q[s0])  # noqa: F821
-    x.ctrl(q[s0], q[s1])  # noqa: F821
-    pauli_mix(q, s0, ez, ex, t_z, t_x0, t_x1)
+    z.ctrl(q[ez], q[s0])  # noqa: F821
+    x.ctrl(q[ex], q[s0])  # noqa: F821
 
 
 @cudaq.kernel
@@ -110,10 +108,23 @@ def decohere_sv(
     t_x0: float,
     t_x1: float,
 ):
-    """Amplitude damping (controlled-ry + CNOT back), phase flip (controlled Z), depolarising (Pauli mix)."""
+    """Amplitude damping (controlled-ry + CNOT back), phase flip (controlled Z), depolarising (Pauli mix).
+
+    A channel with a zero parameter is skipped at run time: each gate costs ~0.1 ms on qpp-cpu.
+    """
     q = cudaq.qvector(st)
-    ry.ctrl(t_ad, q[s], q[e_ad])  # noqa: F821
-    x.ctrl(q[e_ad], q[s])  # noqa: F821
-    ry(t_pf, q[e_pf])  # noqa: F821
-    z.ctrl(q[e_pf], q[s])  # noqa: F821
-    pauli_mix(q, s, ez, ex, t_z, t_x0, t_x1)
+    if t_ad > 0.0:
+        ry.ctrl(t_ad, q[s], q[e_ad])  # noqa: F821
+        x.ctrl(q[e_ad], q[s])  # noqa: F821
+    if t_pf > 0.0:
+        ry(t_pf, q[e_pf])  # noqa: F821
+        z.ctrl(q[e_pf], q[s])  # noqa: F821
+    if t_z > 0.0:
+        # Depolarising as the Pauli mix of ``bell_pauli_sv``; P(z = 1) = p/2, so t_z > 0 exactly when p > 0.
+        ry(t_z, q[ez])  # noqa: F821
+        x(q[ez])  # noqa: F821
+        ry.ctrl(t_x0, q[ez], q[ex])  # noqa: F821
+        x(q[ez])  # noqa: F821
+        ry.ctrl(t_x1, q[ez], q[ex])  # noqa: F821
+        z.ctrl(q[ez], q[s])  # noqa: F821
+        x.ctrl(q[ex], q[s])  # noqa: F821

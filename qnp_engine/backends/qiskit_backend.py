@@ -2,8 +2,8 @@
 density-matrix method.
 
 States are carried as numpy density matrices (big-endian) and enter each circuit through
-``set_density_matrix``; noise is Aer ``QuantumError`` instructions (amplitude damping, Pauli
-phase flip, depolarising), the result comes back through ``save_density_matrix``. Outcome
+``set_density_matrix``; noise is Kraus instructions (``qiskit.quantum_info.Kraus``: amplitude
+damping, phase flip, depolarising), the result comes back through ``save_density_matrix``. Outcome
 probabilities are read from the rotated state and sampled with the caller's uniform ``u``, so
 this engine draws the same outcomes as the closed form. Any operation's circuit can be inspected
 and exported: ``backend.circuit_for("swap", s1, 0, s2, 1)`` or ``backend.last_circuit``, then

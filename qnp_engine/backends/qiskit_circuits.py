@@ -2,7 +2,7 @@
 
 An ``OperationCircuit`` is a plain description (registers, starting density matrix, gate and
 channel steps, the qubits a device would measure). It becomes either the Aer circuit that the
-Qiskit backend runs (``set_density_matrix``, gates, noise as ``QuantumError`` instructions,
+Qiskit backend runs (``set_density_matrix``, gates, noise as Kraus instructions,
 ``save_density_matrix``) or a display circuit that OpenQASM can carry: the starting state and the
 noise channels are not unitary, so they appear as opaque gates that a comment block explains.
 Qubit ``i`` of the Qiskit circuit is position ``i`` of the big-endian matrices of ``circuit_math``.
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister, qasm2, qasm3
 from qiskit.circuit import Gate
-from qiskit_aer.noise import QuantumError, amplitude_damping_error, depolarizing_error, pauli_error
+from qiskit.quantum_info import Kraus
 
 from qnp_engine.backends.circuit_math import reverse_qubits
 
@@ -39,17 +39,31 @@ class Step:
     params: tuple[float, ...] = ()
 
 
-def _aer_channel(step: Step) -> QuantumError:
+_I2 = np.eye(2, dtype=complex)
+_X = np.array([[0, 1], [1, 0]], dtype=complex)
+_Y = np.array([[0, -1j], [1j, 0]], dtype=complex)
+_Z = np.diag([1.0, -1.0]).astype(complex)
+
+
+def _pauli_kraus(p_i: float, p_x: float, p_y: float, p_z: float) -> list[np.ndarray]:
+    return [np.sqrt(max(w, 0.0)) * m for w, m in ((p_i, _I2), (p_x, _X), (p_y, _Y), (p_z, _Z)) if w > 0.0]
+
+
+def kraus_operators(step: Step) -> list[np.ndarray]:
+    """The channel's Kraus operators (the text of ``CHANNEL_TEXT``), zero-weight ones left out."""
     if step.name == "amplitude_damping":
-        return amplitude_damping_error(step.params[0])
+        g = step.params[0]
+        keep = np.array([[1, 0], [0, np.sqrt(1 - g)]], dtype=complex)
+        decay = np.array([[0, np.sqrt(g)], [0, 0]], dtype=complex)
+        return [keep, decay] if g > 0.0 else [keep]
     if step.name == "phase_flip":
-        p = step.params[0]
-        return pauli_error([("Z", p), ("I", 1.0 - p)])
+        return _pauli_kraus(1.0 - step.params[0], 0.0, 0.0, step.params[0])
     if step.name == "depolarizing":
-        return depolarizing_error(step.params[0], 1)
+        p = step.params[0]
+        return _pauli_kraus(1.0 - 0.75 * p, p / 4, p / 4, p / 4)
     if step.name == "pauli_channel":
         px, py, pz = step.params
-        return pauli_error([("I", 1.0 - px - py - pz), ("X", px), ("Y", py), ("Z", pz)])
+        return _pauli_kraus(1.0 - px - py - pz, px, py, pz)
     raise ValueError(f"unknown channel {step.name!r}")
 
 
@@ -77,7 +91,8 @@ class OperationCircuit:
             if step.name in GATES:
                 getattr(qc, step.name)(*step.params, *step.qubits)
             else:
-                qc.append(_aer_channel(step), list(step.qubits))
+                # A quantum_info.Kraus operation: Aer applies it exactly to the density matrix.
+                qc.append(Kraus(kraus_operators(step)), list(step.qubits))
         qc.save_density_matrix(label="rho")
         return qc
 
