@@ -138,14 +138,21 @@ class CudaqBackend(StateBackend):
     name = "cudaq"
 
     def __init__(self, target: str | None = None) -> None:
-        self.spec = resolve_target(target)
-        self.target = self.spec.name
+        spec = resolve_target(target)
+        try:
+            _activate(spec)
+        except RuntimeError as exc:  # e.g. "CUDA driver version is insufficient"
+            if (target or os.environ.get(TARGET_ENV) or "auto") != "auto":
+                raise BackendUnavailable(f"CUDA-Q target {spec.name!r} could not start here: {exc}") from None
+            spec = TARGETS["density-matrix-cpu"]  # auto saw a GPU it cannot use: stay on the CPU
+            _activate(spec)
+        self.spec = spec
+        self.target = spec.name
         self._dm = self.spec.mode == "dm"
         self._dtype = np.complex64 if self.spec.option == "fp32" else np.complex128
         # Register of the fidelity read-out: the pair itself (dm) or the pair plus two ancillas (sv).
         qa, qb = (1, 0) if self._dm else (3, 2)
         self._projectors = [_bell_projector(k, qa, qb) for k in range(4)]
-        _activate(self.spec)
 
     # -- running kernels ----------------------------------------------------------------------
     def _from(self, data: np.ndarray) -> cudaq.State:

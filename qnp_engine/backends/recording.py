@@ -65,16 +65,26 @@ class Measurement:
     outcome: tuple[int, int]
 
 
-class RecordedState:
-    """A state of the wrapped backend, its history node, and the measurements made on it."""
+MAX_MEASUREMENTS = 16
 
-    __slots__ = ("inner", "node", "measurements", "backend")
+
+class RecordedState:
+    """A state of the wrapped backend, its history node, and the measurements made on it.
+
+    States are immutable and the simulator may share one object between pairs with the same
+    history (a link's fresh pair before any storage): every measurement on it is then a valid
+    measurement of that history. The first ``MAX_MEASUREMENTS`` are kept for replay; ``measured``
+    counts them all.
+    """
+
+    __slots__ = ("inner", "node", "measurements", "measured", "backend")
 
     def __init__(self, inner: Any, node: Node, backend: StateBackend):
         self.inner = inner
         self.node = node
         self.backend = backend  # the engine that produced ``inner`` (to read it back when verifying)
         self.measurements: list[Measurement] = []
+        self.measured = 0
 
 
 class RecordingBackend(StateBackend):
@@ -106,7 +116,9 @@ class RecordingBackend(StateBackend):
 
     def measure(self, state: RecordedState, bases: tuple[str, str], u: float) -> tuple[int, int]:
         outcome = self.inner.measure(state.inner, bases, u)
-        state.measurements.append(Measurement(tuple(bases), float(u), tuple(outcome)))  # type: ignore[arg-type]
+        state.measured += 1
+        if len(state.measurements) < MAX_MEASUREMENTS:
+            state.measurements.append(Measurement(tuple(bases), float(u), tuple(outcome)))  # type: ignore[arg-type]
         return outcome
 
     def fidelity(self, state: RecordedState, bell_index: int) -> float:

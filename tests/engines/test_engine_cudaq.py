@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -87,3 +90,27 @@ def test_bad_input_is_named(cudaq_backend_module):
         backend.create_density_matrix(np.eye(2))
     with pytest.raises(ValueError, match="basis must be one of"):
         backend.measure(backend.werner(0.9), ("Z", "W"), 0.5)
+
+
+def test_auto_falls_back_when_a_gpu_cannot_start(cudaq_backend_module):
+    """A GPU that CUDA-Q counts but cannot use (old driver): auto stays on the CPU, an explicit GPU
+    target says why. Run in a subprocess: GPU targets may abort the process on some installs."""
+    if cudaq_backend_module.cudaq.num_available_gpus() > 0:
+        pytest.skip("a usable GPU is present; the fallback cannot be provoked here")
+    code = (
+        "from qnp_engine.backends import cudaq_backend as m\n"
+        "m.cudaq.num_available_gpus = lambda: 1\n"
+        "b = m.CudaqBackend()\n"
+        "print(b.target, round(b.fidelity(b.werner(0.9), 0), 12))\n"
+        "try:\n"
+        "    m.CudaqBackend('nvidia-fp64')\n"
+        "except m.BackendUnavailable as exc:\n"
+        "    print('unavailable:', exc)\n"
+    )
+    env = {**os.environ, "QNP_CUDAQ_TARGET": "", "OMP_NUM_THREADS": "1"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env,
+                         cwd=Path(__file__).resolve().parents[2])  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = out.stdout.splitlines()
+    assert lines[0] == "density-matrix-cpu 0.9"
+    assert lines[1].startswith("unavailable: CUDA-Q target 'nvidia-fp64' could not start here")

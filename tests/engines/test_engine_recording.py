@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from qnp_engine.backends.recording import (
+    MAX_MEASUREMENTS,
     RecordingBackend,
     Swap,
     lineage,
@@ -106,3 +107,13 @@ def test_cudaq_history_verifies_on_closed_form():
     delivered = [chain(rec, rng) for _ in range(2)]
     assert rec.describe() == "cudaq (density-matrix-cpu)"
     assert verify_with(delivered, make_engine("closed-form")) < 1e-9
+
+
+def test_a_shared_state_keeps_a_bounded_measurement_log():
+    """One state object measured for many pairs: every measurement counts, the first few replay."""
+    rec = RecordingBackend(make_engine("closed-form"))
+    state = rec.werner(0.9)
+    outcomes = [rec.measure(state, ("Z", "Z"), u) for u in np.linspace(0.01, 0.99, 40)]
+    assert state.measured == 40 and len(state.measurements) == MAX_MEASUREMENTS
+    assert [m.outcome for m in state.measurements] == outcomes[:MAX_MEASUREMENTS]
+    assert verify_report([state], make_engine("qiskit")).agrees
