@@ -20,7 +20,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.poly1305 import Poly1305
 
@@ -162,7 +162,7 @@ def open_envelope(env: Envelope, key_material: bytes) -> tuple[bytes, dict[str, 
         try:
             Poly1305.verify_tag(key_material[:MAC_KEY_BYTES], len(aad).to_bytes(8, "big") + aad + ct,
                                 _unb64(env.tag, "tag"))
-        except InvalidTag:
+        except (InvalidSignature, InvalidTag):
             raise EnvelopeError("authentication failed: wrong key or tampered header/ciphertext") from None
         pad = key_material[MAC_KEY_BYTES : MAC_KEY_BYTES + len(ct)]
         inner = _xor(ct, pad)
