@@ -17,7 +17,7 @@ Timer = list  # [time, seq, fn | None, args]
 
 
 class Scheduler:
-    __slots__ = ("now", "_queue", "_seq", "events", "rng", "stopped")
+    __slots__ = ("now", "_queue", "_seq", "events", "rng", "stopped", "_uniforms", "_next_u")
 
     def __init__(self, seed: int = 0) -> None:
         self.now = 0.0
@@ -26,6 +26,17 @@ class Scheduler:
         self.events = 0
         self.rng = np.random.default_rng(seed)
         self.stopped = False  # set by whoever decides the run is over; run_until returns at once
+        self._uniforms: list[float] = []
+        self._next_u = 0
+
+    def uniform(self) -> float:
+        """A uniform draw in [0, 1) from the run's generator, drawn in blocks (one numpy call per 4096)."""
+        i = self._next_u
+        if i >= len(self._uniforms):
+            self._uniforms = self.rng.random(4096).tolist()
+            i = 0
+        self._next_u = i + 1
+        return self._uniforms[i]
 
     def call_at(self, t: float, fn: Callable[..., Any], *args: Any) -> Timer:
         if t < self.now:
@@ -36,7 +47,12 @@ class Scheduler:
         return entry
 
     def call_after(self, dt: float, fn: Callable[..., Any], *args: Any) -> Timer:
-        return self.call_at(self.now + dt, fn, *args)
+        if dt < 0:
+            raise ValueError(f"negative delay {dt}")
+        self._seq += 1
+        entry = [self.now + dt, self._seq, fn, args]
+        heapq.heappush(self._queue, entry)
+        return entry
 
     @staticmethod
     def cancel(timer: Timer | None) -> None:

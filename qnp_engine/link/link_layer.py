@@ -8,6 +8,7 @@ for it; purposes share the link by weighted fair queueing (or strict priority by
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from qnp_engine.backends.base import StateBackend
@@ -40,7 +41,7 @@ def initial_state(backend: StateBackend, model: AttemptModel, bell_index: int):
 
 
 class _Purpose:
-    __slots__ = ("request", "finish", "active", "on_err")
+    __slots__ = ("request", "finish", "active")
 
     def __init__(self, request: CreateRequest, finish: float) -> None:
         self.request = request
@@ -59,6 +60,7 @@ class LinkLayer:
         self.model = model
         self.pools = {a: pool_a, b: pool_b}
         self.noise = {a: noise_a, b: noise_b}
+        self._noiseless = {a: noise_a.is_noiseless, b: noise_b.is_noiseless}
         self.strict_priority = strict_priority
         self.handlers: dict[str, Callable[[LinkOk], None]] = {}
         self.err_handlers: dict[str, Callable[[LinkErr], None]] = {}
@@ -67,6 +69,8 @@ class LinkLayer:
         self._timer = None
         self._attempt: tuple[int, float] | None = None  # (purpose, start time)
         self._seq = 0
+        self._active = 0
+        self._log_q = math.log1p(-model.success_probability) if model.success_probability < 1 else -math.inf
         self._states = [initial_state(ops.backend, model, k) if k in model.bell_indices else None for k in range(4)]
         # statistics
         self.attempts = 0
@@ -88,7 +92,9 @@ class LinkLayer:
         p = self._purposes.get(request.purpose)
         if p is None:
             self._purposes[request.purpose] = _Purpose(request, self._virtual)
+            self._active += 1
         elif not p.active:
+            self._active += 1
             p.active = True
             p.request = request
             p.finish = max(p.finish, self._virtual)
@@ -99,6 +105,7 @@ class LinkLayer:
         if p is None or not p.active:
             return
         p.active = False
+        self._active -= 1
         if self._attempt is not None and self._attempt[0] == purpose:
             started = self._attempt[1]
             self.sched.cancel(self._timer)
@@ -114,7 +121,7 @@ class LinkLayer:
             self._try_start()
 
     def active_purposes(self) -> int:
-        return sum(1 for p in self._purposes.values() if p.active)
+        return self._active
 
     # -- internals ------------------------------------------------------------------------------
     def _release_reservation(self, purpose: int) -> None:
@@ -122,7 +129,9 @@ class LinkLayer:
         self.pools[self.b].give(purpose)
 
     def _choose(self) -> _Purpose | None:
-        n = self.active_purposes()
+        n = self._active
+        if n == 0:
+            return None
         pa, pb = self.pools[self.a], self.pools[self.b]
         best = None
         for pid, p in self._purposes.items():
@@ -148,9 +157,17 @@ class LinkLayer:
         p.finish += 1.0 / p.request.weight
         self.pools[self.a].take(purpose)
         self.pools[self.b].take(purpose)
-        n = int(self.sched.rng.geometric(self.model.success_probability))
+        n = self._sample_attempts()
         self._attempt = (purpose, self.sched.now)
         self._timer = self.sched.call_after(n * self.model.attempt_time_s, self._succeed, purpose, n)
+
+    def _sample_attempts(self) -> int:
+        """Attempts until the first success, Geometric(p), by inversion of one uniform draw."""
+        p = self.model.success_probability
+        if p >= 1.0:
+            return 1
+        u = self.sched.uniform()
+        return max(1, math.ceil(math.log1p(-u) / self._log_q))
 
     def _succeed(self, purpose: int, n: int) -> None:
         self._attempt = None
@@ -161,10 +178,10 @@ class LinkLayer:
         self._seq += 1
         seq = self._seq
         indices = self.model.bell_indices
-        bell = indices[0] if len(indices) == 1 else indices[int(self.sched.rng.integers(len(indices)))]
+        bell = indices[0] if len(indices) == 1 else indices[int(self.sched.uniform() * len(indices))]
         now = self.sched.now
-        qa = Qubit(self.a, self.noise[self.a], now)
-        qb = Qubit(self.b, self.noise[self.b], now)
+        qa = Qubit(self.a, self.noise[self.a], now, self._noiseless[self.a])
+        qb = Qubit(self.b, self.noise[self.b], now, self._noiseless[self.b])
         self.ops.new_pair(self._states[bell], qa, qb)
         # Both ends learn the herald at the same time (midpoint station); deliver a's OK first.
         self.handlers[self.a](LinkOk(self.index, purpose, seq, bell, qa, self.b))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from qnp_engine.link.qubits import Qubit
 
@@ -17,8 +18,7 @@ class CreateRequest:
     weight: float = 1.0
 
 
-@dataclass(frozen=True, slots=True)
-class LinkOk:
+class LinkOk(NamedTuple):
     """Delivered at both ends with the same sequence number and Bell index."""
 
     link: int

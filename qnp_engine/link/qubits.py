@@ -26,13 +26,13 @@ class EntangledPair:
 class Qubit:
     __slots__ = ("node", "pair", "index", "last_touch", "noise", "frozen")
 
-    def __init__(self, node: str, noise: MemoryNoise, now: float):
+    def __init__(self, node: str, noise: MemoryNoise, now: float, noiseless: bool | None = None):
         self.node = node
         self.pair: EntangledPair | None = None
         self.index = 0
         self.last_touch = now
         self.noise = noise
-        self.frozen = noise.is_noiseless
+        self.frozen = noise.is_noiseless if noiseless is None else noiseless
 
 
 class QuantumOps:
@@ -69,7 +69,7 @@ class QuantumOps:
         self.touch(qa)
         self.touch(qb)
         p1, p2 = qa.pair, qb.pair
-        outcome, state = self.backend.swap(p1.state, qa.index, p2.state, qb.index, self.sched.rng.random())
+        outcome, state = self.backend.swap(p1.state, qa.index, p2.state, qb.index, self.sched.uniform())
         x = p1.qubits[1 - qa.index]
         z = p2.qubits[1 - qb.index]
         joined = EntangledPair(state, [x, z], min(p1.born_s, p2.born_s))
@@ -83,4 +83,4 @@ class QuantumOps:
         return self.backend.fidelity(pair.state, bell_index)
 
     def measure(self, pair: EntangledPair, bases: tuple[str, str]) -> tuple[int, int]:
-        return self.backend.measure(pair.state, bases, self.sched.rng.random())
+        return self.backend.measure(pair.state, bases, self.sched.uniform())

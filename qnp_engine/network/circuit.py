@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from qnp_engine.link.link_layer import LinkLayer
 from qnp_engine.link.qubits import EntangledPair, QuantumOps
@@ -45,8 +46,7 @@ class VirtualCircuit:
         return self.path[-1]
 
 
-@dataclass(frozen=True, slots=True)
-class Delivery:
+class Delivery(NamedTuple):
     """One end's hand-over of an end-to-end pair to the application (notes §1.2 DeliverMessage)."""
 
     node: str

@@ -121,7 +121,7 @@ class EndNode:
         bases = self.vc.bases
         if len(bases) == 1:
             return bases[0]
-        return bases[int(self.ctx.sched.rng.integers(len(bases)))]
+        return bases[int(self.ctx.sched.uniform() * len(bases))]
 
     # -- head-end hooks (no-ops at the tail) ---------------------------------------------------------
     def _assign(self, seq: int, entry: _Pending) -> Assignment | None:
@@ -190,9 +190,9 @@ class HeadEnd(EndNode):
             self.link.stop(self.label)
 
     def _assign(self, seq: int, entry: _Pending) -> Assignment:
-        rng = self.ctx.sched.rng
-        if self.test_probability and rng.random() < self.test_probability:
-            basis = TEST_BASES[int(rng.integers(3))]
+        sched = self.ctx.sched
+        if self.test_probability and sched.uniform() < self.test_probability:
+            basis = TEST_BASES[int(sched.uniform() * 3)]
             entry.assignment = Assignment(None, -1, basis)
             return entry.assignment
         now = self.ctx.sched.now

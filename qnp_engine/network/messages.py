@@ -7,26 +7,23 @@ circuit's link label on that link it identifies the link pair at the next node).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Forward:
+class Forward(NamedTuple):
     circuit: int
     request: str
     pairs: int | None
 
 
-@dataclass(frozen=True, slots=True)
-class Complete:
+class Complete(NamedTuple):
     circuit: int
     request: str
     reason: str  # done | timeout
     pairs_delivered: int
 
 
-@dataclass(frozen=True, slots=True)
-class Assignment:
+class Assignment(NamedTuple):
     """Head-end's decision for one end-to-end pair, carried in its TRACK."""
 
     request: str | None  # None: surplus pair, release it
@@ -34,8 +31,7 @@ class Assignment:
     test_basis: str | None = None  # set for a test round
 
 
-@dataclass(frozen=True, slots=True)
-class Track:
+class Track(NamedTuple):
     circuit: int
     pair_id: int        # head-end's link-layer sequence number on the first link (0 from the tail)
     bell_index: int     # Pauli frame accumulated so far
@@ -45,8 +41,7 @@ class Track:
     t_origin: float
 
 
-@dataclass(frozen=True, slots=True)
-class Expire:
+class Expire(NamedTuple):
     circuit: int
     link_seq: int
     to_head: bool

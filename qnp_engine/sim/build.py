@@ -68,12 +68,11 @@ def build_network(scenario: Scenario, backend: StateBackend, keep_outcomes: bool
 
     collector = DeliveryCollector(ops, keep_outcomes)
     jitter = settings.message_jitter_s
-    rng = sched.rng
 
     def send(frm: str, to: str, msg) -> None:
         d = delays[(frm, to)]
         if jitter and isinstance(msg, (Track, Expire)):
-            d += jitter * rng.random()
+            d += jitter * sched.uniform()
         sched.call_after(d, nodes[to].receive, msg, frm)
 
     ctx = NetworkContext(sched, ops, send, collector.deliver, collector.request_event)
