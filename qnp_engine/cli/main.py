@@ -63,9 +63,11 @@ def show(file: Path) -> None:
 
 
 def _register() -> None:
+    from qnp_engine.cli.qnn import qnn
     from qnp_engine.cli.simulate import simulate
 
     app.command()(simulate)
+    app.command()(qnn)
 
 
 _register()

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from qnp_engine.backends.base import BackendUnavailable
+from qnp_engine.backends.registry import available_backends
 from qnp_engine.model import Scenario
 from qnp_engine.sim import RunResult, Simulation
 
@@ -29,7 +30,8 @@ def apply_overrides(scenario: Scenario, seed: int | None, max_time: float | None
 
 
 def result_table(result: RunResult) -> Table:
-    table = Table(title=f"{result.scenario} — seed {result.seed}, engine {result.engine}, "
+    engine = f"{result.engine} ({result.engine_target})" if result.engine_target else result.engine
+    table = Table(title=f"{result.scenario} — seed {result.seed}, engine {engine}, "
                         f"{result.sim_time_s:.4g} s simulated, {result.events} events, {result.wall_time_s:.2f} s wall")
     for col in ("request", "path", "status", "delivered", "pairs/s", "fidelity", "95% CI", "F est.",
                 "latency (mean)", "expired"):
@@ -64,6 +66,9 @@ def simulate(
     pairs: int | None = typer.Option(None, help="override every request's pairs"),
     engine: str | None = typer.Option(None, help="closed-form | cudaq | qiskit"),
     outcomes: bool = typer.Option(False, help="include measure-directly outcomes in the JSON"),
+    verify_with: str | None = typer.Option(None, "--verify-with",
+                                           help="replay a sample of delivered pairs on another engine (cudaq, qiskit)"),
+    verify_sample: int = typer.Option(20, help="how many delivered pairs to replay with --verify-with"),
     progress: bool = typer.Option(True, help="show a progress bar on a terminal"),
 ) -> None:
     """Run a scenario's requests over the network and print a summary table."""
@@ -77,15 +82,20 @@ def simulate(
         typer.echo(f"invalid option: {exc}", err=True)
         raise typer.Exit(2) from None
     try:
-        sim = Simulation(scenario, keep_outcomes=outcomes)
+        sim = Simulation(scenario, keep_outcomes=outcomes, verify_with=verify_with, verify_sample=verify_sample)
     except BackendUnavailable as exc:
-        typer.echo(f"error: {exc}. Available instead: closed-form (default).", err=True)
+        others = ", ".join(n for n in available_backends() if n not in (engine, verify_with))
+        typer.echo(f"error: {exc}. Engines you can choose instead: {others}.", err=True)
         raise typer.Exit(2) from None
     result = run_with_progress(sim, progress and sys.stderr.isatty() and json_out != Path("-"))
     if json_out == Path("-"):
         typer.echo(json.dumps(result.to_dict(include_outcomes=outcomes), indent=2))
         return
     Console(width=None if sys.stdout.isatty() else 200).print(result_table(result))
+    if result.verification is not None:
+        v = result.verification
+        typer.echo(f"verified {v['checked']} delivered pairs on {v['engine']}: largest fidelity difference "
+                   f"{v['max_fidelity_difference']:.2e}, outcome mismatches {v['outcome_mismatches']}")
     if json_out is not None:
         json_out.write_text(result.to_json(include_outcomes=outcomes))
         typer.echo(f"result written to {json_out}")

@@ -41,7 +41,8 @@ class Network:
     collector: DeliveryCollector
 
 
-def build_network(scenario: Scenario, backend: StateBackend, keep_outcomes: bool = False) -> Network:
+def build_network(scenario: Scenario, backend: StateBackend, keep_outcomes: bool = False,
+                  keep_states: int = 0) -> Network:
     topo = scenario.topology
     settings = scenario.simulation
     sched = Scheduler(settings.seed)
@@ -66,7 +67,7 @@ def build_network(scenario: Scenario, backend: StateBackend, keep_outcomes: bool
         d = delay_s(topo.link_length_km(spec), settings.light_speed_km_s)
         delays[(spec.a, spec.b)] = delays[(spec.b, spec.a)] = d
 
-    collector = DeliveryCollector(ops, keep_outcomes)
+    collector = DeliveryCollector(ops, keep_outcomes, keep_states, settings.seed)
     jitter = settings.message_jitter_s
 
     def send(frm: str, to: str, msg) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from qnp_engine.backends.bell_index import correlation_flip
 from qnp_engine.link.qubits import QuantumOps
 from qnp_engine.network.circuit import Delivery
@@ -76,9 +78,15 @@ class TestRoundStats:
 
 
 class DeliveryCollector:
-    def __init__(self, ops: QuantumOps, keep_outcomes: bool = False) -> None:
+    def __init__(self, ops: QuantumOps, keep_outcomes: bool = False, keep_states: int = 0, seed: int = 0) -> None:
         self.ops = ops
         self.keep_outcomes = keep_outcomes
+        # A uniform sample (reservoir) of delivered pair states, for "verify with another engine".
+        # Its own generator: keeping states must not change the run's random stream.
+        self.keep_states = keep_states
+        self.kept_states: list = []
+        self._delivered_total = 0
+        self._reservoir_rng = np.random.default_rng([seed, 0x5EED])
         self.requests: dict[str, RequestStats] = {}
         self.tests: dict[int, TestRoundStats] = {}
         self.outcomes: dict[str, list[tuple[str, int, str, int]]] = {}
@@ -129,12 +137,23 @@ class DeliveryCollector:
         r.latencies.append(d.time_s - head.pair.born_s)
         r.last_delivery_s = d.time_s
         self.fidelities.setdefault(r.name, []).append(f)
+        if self.keep_states:
+            self._keep(head.pair.state)
         if self.keep_outcomes and head.basis is not None and tail.basis is not None:
             a, b = self.ops.measure(head.pair, (head.basis, tail.basis))
             b ^= correlation_flip(bell, tail.basis)  # the tail's fix-up from the Bell index
             self.outcomes.setdefault(r.name, []).append((head.basis, a, tail.basis, b))
         if r.status != "active" and r.pending_total is not None and r.delivered >= r.pending_total:
             self._check_done()
+
+    def _keep(self, state) -> None:
+        self._delivered_total += 1
+        if len(self.kept_states) < self.keep_states:
+            self.kept_states.append(state)
+            return
+        j = int(self._reservoir_rng.integers(self._delivered_total))
+        if j < self.keep_states:
+            self.kept_states[j] = state
 
     def request_event(self, name: str, event: str, detail: str) -> None:
         r = self.requests.get(name)

@@ -21,6 +21,7 @@ class RunResult:
     engine_target: str = ""
     invariant_violations: int = 0
     outcomes: dict[str, list[tuple[str, int, str, int]]] = field(default_factory=dict)
+    verification: dict[str, Any] | None = None  # "verify with another engine" report
 
     def to_dict(self, include_outcomes: bool = False) -> dict[str, Any]:
         d = {
@@ -30,6 +31,8 @@ class RunResult:
             "links": self.links, "requests": self.requests, "jain_fairness": self.jain_fairness,
             "invariant_violations": self.invariant_violations,
         }
+        if self.verification is not None:
+            d["verification"] = self.verification
         if include_outcomes:
             d["outcomes"] = {k: [list(x) for x in v] for k, v in self.outcomes.items()}
         return d
@@ -42,7 +45,7 @@ class RunResult:
         outcomes = {k: [tuple(x) for x in v] for k, v in d.get("outcomes", {}).items()}
         return cls(d["scenario"], d["seed"], d["engine"], d["sim_time_s"], d["wall_time_s"], d["events"],
                    d["links"], d["requests"], d.get("jain_fairness"), d.get("engine_target", ""),
-                   d.get("invariant_violations", 0), outcomes)
+                   d.get("invariant_violations", 0), outcomes, d.get("verification"))
 
     def request(self, name: str) -> dict[str, Any]:
         for r in self.requests:

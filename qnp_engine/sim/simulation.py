@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 
 from qnp_engine.backends.base import StateBackend
+from qnp_engine.backends.recording import RecordingBackend, verify_report
 from qnp_engine.backends.registry import make_backend
 from qnp_engine.model.scenario import Scenario
 from qnp_engine.sim.build import build_network
@@ -15,11 +16,18 @@ from qnp_engine.sim.snapshot import LinkSnapshot, NodeSnapshot, RequestSnapshot,
 
 
 class Simulation:
-    def __init__(self, scenario: Scenario, engine: str | StateBackend | None = None, keep_outcomes: bool = False):
+    def __init__(self, scenario: Scenario, engine: str | StateBackend | None = None, keep_outcomes: bool = False,
+                 verify_with: str | None = None, verify_sample: int = 20):
+        """``verify_with`` names a second engine ("cudaq", "qiskit"): the run records each pair's
+        operation history and, at the end, replays ``verify_sample`` delivered pairs on it."""
         self.scenario = scenario
         backend = engine if isinstance(engine, StateBackend) else make_backend(engine or scenario.simulation.engine)
+        self.verifier = make_backend(verify_with) if verify_with else None
+        if self.verifier is not None:
+            backend = RecordingBackend(backend)
+        self.verify_sample = verify_sample
         self.backend = backend
-        self.net = build_network(scenario, backend, keep_outcomes)
+        self.net = build_network(scenario, backend, keep_outcomes, verify_sample if self.verifier else 0)
         self.net.collector.on_all_done = self._finish
         self.end_s = scenario.simulation.max_time_s
         self._wall = 0.0
@@ -116,7 +124,12 @@ class Simulation:
                 "status": status, "path": list(r.path), "reason": r.reason, "circuit": r.circuit,
             })
         served = [q["throughput_hz"] for q in requests if q["status"] != "rejected"]
+        verification = None
+        if self.verifier is not None:
+            report = verify_report(col.kept_states, self.verifier)
+            verification = report.to_dict()
         return RunResult(
+            verification=verification,
             scenario=self.scenario.name, seed=self.scenario.simulation.seed, engine=self.backend.name,
             sim_time_s=self.now, wall_time_s=self._wall, events=net.sched.events, links=links,
             requests=requests, jain_fairness=jain_index(served), engine_target=self.backend.target,
