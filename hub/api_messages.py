@@ -12,7 +12,7 @@ import json
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
@@ -27,6 +27,8 @@ router = APIRouter(prefix="/api/v1", tags=["secure messages"])
 Ctx = Annotated[HubContext, Depends(get_ctx)]
 MAX_CHUNKS = 100_000
 SHA256_HEX = r"^[0-9a-f]{64}$"
+MAX_ID = 2**63 - 1  # SQLite INTEGER
+ChunkIndex = Annotated[int, Path(ge=0, le=MAX_CHUNKS, description="chunk number, from 0")]
 
 
 def caller(request: Request, ctx: Ctx) -> str:
@@ -102,7 +104,7 @@ def send_message(body: MessageIn, sae: Caller, ctx: Ctx) -> dict[str, int]:
 
 
 @router.get("/messages", response_model=list[MessageOut], operation_id="list_messages")
-def list_messages(sae: Caller, ctx: Ctx, after: Annotated[int, Query(ge=0)] = 0,
+def list_messages(sae: Caller, ctx: Ctx, after: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
                   limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[dict[str, Any]]:
     """Envelopes addressed to the caller with id > ``after`` (delete them once read)."""
     with ctx.session() as s:
@@ -113,7 +115,7 @@ def list_messages(sae: Caller, ctx: Ctx, after: Annotated[int, Query(ge=0)] = 0,
 
 
 @router.delete("/messages/{message_id}", status_code=204, operation_id="delete_message")
-def delete_message(message_id: int, sae: Caller, ctx: Ctx) -> Response:
+def delete_message(message_id: Annotated[int, Path(ge=1, le=MAX_ID)], sae: Caller, ctx: Ctx) -> Response:
     with ctx.session() as s:
         row = s.get(EnvelopeRow, message_id)
         if row is None or row.recipient != sae:
@@ -166,7 +168,7 @@ def get_transfer(transfer_id: str, sae: Caller, ctx: Ctx) -> dict[str, Any]:
 
 
 @router.put("/transfers/{transfer_id}/chunks/{index}", status_code=204, operation_id="put_chunk")
-def put_chunk(transfer_id: str, index: int, body: EnvelopeModel, sae: Caller, ctx: Ctx) -> Response:
+def put_chunk(transfer_id: str, index: ChunkIndex, body: EnvelopeModel, sae: Caller, ctx: Ctx) -> Response:
     t, got = _transfer(ctx, transfer_id, sae)
     if sae != t.sender:
         raise HTTPException(403, "only the sender of a transfer uploads its chunks")
@@ -183,7 +185,7 @@ def put_chunk(transfer_id: str, index: int, body: EnvelopeModel, sae: Caller, ct
 
 
 @router.get("/transfers/{transfer_id}/chunks/{index}", response_model=EnvelopeModel, operation_id="get_chunk")
-def get_chunk(transfer_id: str, index: int, sae: Caller, ctx: Ctx) -> dict[str, Any]:
+def get_chunk(transfer_id: str, index: ChunkIndex, sae: Caller, ctx: Ctx) -> dict[str, Any]:
     _transfer(ctx, transfer_id, sae)
     with ctx.session() as s:
         row = s.get(TransferChunk, (transfer_id, index))

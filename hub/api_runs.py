@@ -12,7 +12,7 @@ import asyncio
 from typing import Annotated, Any, Literal
 
 from anyio import to_thread
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
 from pydantic import BaseModel, Field, model_validator
 from sse_starlette.sse import EventSourceResponse
 
@@ -29,6 +29,8 @@ from storage.models import ACTIVE_STATUSES, RunStatus
 
 router = APIRouter(prefix="/api/v1", tags=["runs"], dependencies=[Depends(require_token)])
 Ctx = Annotated[HubContext, Depends(get_ctx)]
+MAX_ID = 2**63 - 1  # SQLite INTEGER
+RunId = Annotated[int, Path(ge=1, le=MAX_ID, description="run id")]
 POLL_S = 0.25
 READ_ROWS = 20_000
 
@@ -105,12 +107,12 @@ def list_runs(
 
 
 @router.get("/runs/{run_id}", response_model=RunInfo, operation_id="get_run")
-def get_run(run_id: int, ctx: Ctx) -> dict[str, Any]:
+def get_run(run_id: RunId, ctx: Ctx) -> dict[str, Any]:
     return run_metadata(store.get_run(ctx.engine, run_id))
 
 
 @router.get("/runs/{run_id}/results", response_model=RunResults, operation_id="get_run_results")
-def get_results(run_id: int, ctx: Ctx) -> dict[str, Any]:
+def get_results(run_id: RunId, ctx: Ctx) -> dict[str, Any]:
     """The run's result JSON (``summary``); 409 while it is still queued or running."""
     run = store.get_run(ctx.engine, run_id)
     if run.status in ACTIVE_STATUSES:
@@ -119,12 +121,12 @@ def get_results(run_id: int, ctx: Ctx) -> dict[str, Any]:
 
 
 @router.post("/runs/{run_id}/cancel", response_model=RunInfo, operation_id="cancel_run")
-def cancel_run(run_id: int, ctx: Ctx) -> dict[str, Any]:
+def cancel_run(run_id: RunId, ctx: Ctx) -> dict[str, Any]:
     return run_metadata(ctx.manager.cancel(run_id))
 
 
 @router.post("/runs/{run_id}/qkd", operation_id="distil_keys")
-def distil_keys(run_id: int, ctx: Ctx) -> list[dict[str, Any]]:
+def distil_keys(run_id: RunId, ctx: Ctx) -> list[dict[str, Any]]:
     """Distil BBM92 keys from a finished entanglement run into the key store (once per simulation)."""
     return distil_run(ctx, run_id)
 
@@ -156,9 +158,9 @@ def _snapshot_events(rows: list) -> list[dict[str, Any]]:
 @router.get("/runs/{run_id}/events", operation_id="stream_run_events",
             responses={200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events"}})
 async def stream_events(
-    run_id: int, request: Request, ctx: Ctx,
+    run_id: RunId, request: Request, ctx: Ctx,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
-    after: Annotated[int | None, Query(ge=-1, description="resume after this step (like Last-Event-ID)")] = None,
+    after: Annotated[int | None, Query(ge=-1, le=MAX_ID, description="resume after this step (Last-Event-ID)")] = None,
 ) -> EventSourceResponse:
     """Live snapshots of a run; resumable with ``Last-Event-ID`` (the last step seen)."""
     run = await to_thread.run_sync(store.get_run, ctx.engine, run_id)

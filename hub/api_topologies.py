@@ -43,7 +43,7 @@ class ScenarioSource(BaseModel):
 class TopologyIn(ScenarioSource):
     name: str | None = Field(default=None, min_length=1, max_length=200,
                              description="name to save under (default: the scenario's own name)")
-    expected_version: int | None = Field(default=None, ge=0,
+    expected_version: int | None = Field(default=None, ge=0, le=2**31,
                                          description="refuse to overwrite unless the saved version is this one")
 
 

@@ -64,6 +64,7 @@ def create_app(settings: HubSettings | None = None, engine: Engine | None = None
 
         mcp_server = build_mcp(ctx)
         mcp_asgi = mcp_server.streamable_http_app(streamable_http_path="/")
+        ctx.extras["mcp"] = mcp_server
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):

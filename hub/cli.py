@@ -121,3 +121,7 @@ def mcp_stdio(ctx: typer.Context) -> None:
     from hub.mcp_tools import build_mcp
 
     build_mcp(_context(ctx)).run("stdio")
+
+
+if __name__ == "__main__":
+    app()

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, delete, func
 from sqlmodel import Session, col, select
 
 from hub.settings import HubSettings
-from hub.tables import ConsumedKey, IssuedKey, KeyBlock, PairAuthKey
+from hub.tables import ConsumedKey, IssuedKey, KeyBlock, PairAuthKey, QkdSession
 from storage.models import utcnow
 
 
@@ -88,6 +88,12 @@ class KeyStore:
         size = size_bits or self.settings.key_size
         return min(self.settings.max_key_count, self.available_bytes(node_a, node_b) * 8 // size)
 
+    def pair_known(self, pair: str) -> bool:
+        """Whether key was ever deposited for the pair (an exhausted pool is 503, an unknown pair 400)."""
+        with self._session() as s:
+            return s.exec(select(QkdSession.id).where(QkdSession.pair == pair).limit(1)).first() is not None or \
+                s.exec(select(ConsumedKey.key_id).where(ConsumedKey.pair == pair).limit(1)).first() is not None
+
     def pairs(self) -> dict[str, int]:
         """Available bytes per pair (for listings)."""
         with self._session() as s:
@@ -115,6 +121,10 @@ class KeyStore:
                 .order_by(col(KeyBlock.id))
             ).all()
             have = sum(len(b.material) - b.used for b in blocks)
+            if not blocks and not self.pair_known(pair):
+                raise KeyRequestInvalid(
+                    "no QKD link between these SAEs: no key was ever distilled for their pair of end nodes",
+                    [{"slave_SAE_ID": slaves[0], "pair": pair}])
             if have < need:
                 raise KeyPoolExhausted(
                     "not enough key material for this SAE pair; retry when more pairs have been distilled",

@@ -8,11 +8,15 @@ material is never returned unless a tool call asks for it explicitly (``reveal=T
 from __future__ import annotations
 
 import base64
+import functools
+import inspect
 import time
+from collections.abc import Callable
 from typing import Any
 
 from anyio import to_thread
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
 
 from hub.api_runs import RunIn, launch
@@ -22,9 +26,11 @@ from hub.designer import design
 from hub.jsonsafe import json_safe
 from hub.keystore import KeyStoreError
 from hub.qkd_feed import distil_run
+from qnp_engine.model import ScenarioError
 from storage import runs as run_store
 from storage import samples
 from storage import topologies as topo_store
+from storage.errors import StorageError
 from storage.export import run_metadata
 from storage.models import ACTIVE_STATUSES
 
@@ -37,16 +43,42 @@ Typical flow: design_topology (or validate_topology) -> save it -> launch_run ->
 -> distil_keys -> key_status / request_keys. Scenario documents use the QNP YAML format (see validate errors)."""
 
 
+_USER_ERRORS = (StorageError, ScenarioError, KeyStoreError, ValueError, LookupError)
+
+
+def _clear_errors(fn: Callable) -> Callable:
+    """Bad input reaches the agent as a tool error with the reason (the SDK hides other exceptions' text)."""
+    if inspect.iscoroutinefunction(fn):
+        @functools.wraps(fn)
+        async def run_async(*args, **kwargs):
+            try:
+                return await fn(*args, **kwargs)
+            except _USER_ERRORS as exc:
+                raise ToolError(str(exc)) from None
+        return run_async
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except _USER_ERRORS as exc:
+            raise ToolError(str(exc)) from None
+    return run
+
+
 def build_mcp(ctx: HubContext) -> MCPServer:
     server = MCPServer(name="qnp-hub", version="0.1.0", instructions=INSTRUCTIONS, log_level="WARNING")
 
-    @server.tool(annotations=READ_ONLY)
+    def tool(annotations: ToolAnnotations) -> Callable[[Callable], Callable]:
+        return lambda fn: server.tool(annotations=annotations)(_clear_errors(fn))
+
+    @tool(READ_ONLY)
     def list_topologies() -> list[dict[str, Any]]:
         """Saved topologies (name, version, last update)."""
         return [{"name": r.name, "version": r.version, "updated_at": r.updated_at.isoformat(timespec="seconds")}
                 for r in topo_store.list_topologies(ctx.engine)]
 
-    @server.tool(annotations=READ_ONLY)
+    @tool(READ_ONLY)
     def validate_topology(yaml: str | None = None, scenario: dict[str, Any] | None = None) -> dict[str, Any]:
         """Check a scenario (YAML text or JSON document); errors name the field path and the reason."""
         try:
@@ -55,7 +87,7 @@ def build_mcp(ctx: HubContext) -> MCPServer:
             return {"valid": False, "errors": [{"field": "", "message": str(exc)}]}
         return check(source).model_dump()
 
-    @server.tool(annotations=WRITES)
+    @tool(WRITES)
     def design_topology(description: dict[str, Any], save: bool = False) -> dict[str, Any]:
         """Build a scenario from a compact JSON description, e.g. {"name": "line", "shape": "chain",
         "end_nodes": ["A", "B"], "repeaters": 2, "link": {"fidelity": 0.97, "length_km": 10},
@@ -68,26 +100,26 @@ def build_mcp(ctx: HubContext) -> MCPServer:
             out["saved"] = {"name": row.name, "version": row.version}
         return out
 
-    @server.tool(annotations=WRITES)
+    @tool(WRITES)
     def save_topology(yaml: str, name: str | None = None) -> dict[str, Any]:
         """Validate and save a scenario YAML (a new version if the name exists)."""
         scenario = ScenarioSource(yaml=yaml).parse()
         row = topo_store.save_topology(ctx.engine, name or scenario.name, yaml)
         return {"name": row.name, "version": row.version, "summary": summarize(scenario)}
 
-    @server.tool(annotations=READ_ONLY)
+    @tool(READ_ONLY)
     def get_topology(name: str) -> dict[str, Any]:
         """A saved topology as YAML text."""
         row = topo_store.get_topology(ctx.engine, name)
         return {"name": row.name, "version": row.version, "yaml": row.yaml}
 
-    @server.tool(annotations=WRITES)
+    @tool(WRITES)
     def launch_run(topology: str | None = None, yaml: str | None = None, seed: int | None = None,
                    engine: str | None = None, label: str = "") -> dict[str, Any]:
         """Queue an entanglement simulation of a saved topology (by name) or of a YAML scenario."""
         return launch(ctx, RunIn(topology=topology, yaml=yaml, seed=seed, engine=engine, label=label))  # type: ignore[arg-type]
 
-    @server.tool(annotations=READ_ONLY)
+    @tool(READ_ONLY)
     async def follow_run(run_id: int, wait_s: float = 10.0) -> dict[str, Any]:
         """Wait up to wait_s seconds (max 60) for a run to finish; returns its status and latest metrics."""
         deadline = time.monotonic() + min(max(wait_s, 0.0), 60.0)
@@ -103,7 +135,7 @@ def build_mcp(ctx: HubContext) -> MCPServer:
                 metrics.setdefault(entity, {})[metric] = value
         return json_safe({"run": run_metadata(run), "latest_step": latest.step, "requests": metrics})
 
-    @server.tool(annotations=READ_ONLY)
+    @tool(READ_ONLY)
     def get_results(run_id: int) -> dict[str, Any]:
         """The result JSON of a finished run (per request: pairs delivered, throughput, fidelity...)."""
         run = run_store.get_run(ctx.engine, run_id)
@@ -111,13 +143,13 @@ def build_mcp(ctx: HubContext) -> MCPServer:
             raise ValueError(f"run {run_id} is {run.status}; call follow_run until it has finished")
         return json_safe({"run": run_metadata(run), "summary": run.summary})
 
-    @server.tool(annotations=WRITES)
+    @tool(WRITES)
     async def distil_keys(run_id: int) -> list[dict[str, Any]]:
         """Turn a finished run's measure-directly pairs into QKD keys (BBM92: sifting, Cascade, privacy
         amplification); returns QBER, key bits and the asymptotic / finite-size figures per request."""
         return await to_thread.run_sync(distil_run, ctx, run_id)
 
-    @server.tool(annotations=READ_ONLY)
+    @tool(READ_ONLY)
     def key_status(master_sae: str, slave_sae: str) -> dict[str, Any]:
         """Stored keys between two SAEs (end nodes), as the ETSI 014 status call reports them."""
         s = ctx.settings
@@ -125,7 +157,7 @@ def build_mcp(ctx: HubContext) -> MCPServer:
         return {"stored_key_count": ctx.keystore.stored_key_count(a, b) if a != b else 0, "key_size": s.key_size,
                 "available_bits": 8 * ctx.keystore.available_bytes(a, b), "qkd": ctx.qkd_status(a, b)}
 
-    @server.tool(annotations=CONSUMES)
+    @tool(CONSUMES)
     def request_keys(master_sae: str, slave_sae: str, number: int = 1, size: int = 256,
                      reveal: bool = False) -> dict[str, Any]:
         """Issue fresh keys for master_sae -> slave_sae (ETSI 014 Get key). Returns key_IDs for the slave's

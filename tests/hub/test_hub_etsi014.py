@@ -107,8 +107,12 @@ def test_other_errors(client):
     assert nobody.status_code == 401 and "certificate" in nobody.json()["message"]
     assert dec(client, "SAE_B", "SAE_A", ["not-a-uuid"]).json()["details"][0]["reason"] == "not a UUID"
     assert client.post("/api/v1/keys/SAE_A/dec_keys", headers=sae("SAE_B"), json={"key_IDs": []}).status_code == 400
-    exhausted = enc(client, "SAE_A", "SAE_C", number=1)
-    assert exhausted.status_code == 503 and exhausted.json()["details"][0]["stored_bits"] == 0
+    unknown = enc(client, "SAE_A", "SAE_C", number=1)
+    assert unknown.status_code == 400 and "no QKD link" in unknown.json()["message"]
+    available = client.get("/api/v1/keys/SAE_B/status", headers=sae("SAE_A")).json()["stored_key_count"]
+    assert enc(client, "SAE_A", "SAE_B", number=min(available, 128)).status_code == 200
+    exhausted = enc(client, "SAE_A", "SAE_B", number=128)
+    assert exhausted.status_code == 503 and exhausted.json()["details"][0]["requested_bits"] == 128 * 256
 
 
 def test_concurrent_requests_never_share_key_bytes(client):
