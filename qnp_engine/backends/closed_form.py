@@ -69,32 +69,20 @@ class ClosedFormBackend(StateBackend):
                 s = p_dep / 4.0
                 l0, l1, l2, l3 = q * l0 + s, q * l1 + s, q * l2 + s, q * l3 + s
             return ClosedFormState(bd=(l0, l1, l2, l3))
-        rho = state.to_dm().reshape(2, 2, 2, 2)
-        if qubit == 1:
-            rho = rho.transpose(1, 0, 3, 2)
-        # rho[i, j, k, l] with qubit 0 = indices i (row) and k (column).
-        if gamma:
-            s = np.sqrt(1.0 - gamma)
-            new = rho.copy()
-            new[0, :, 0, :] = rho[0, :, 0, :] + gamma * rho[1, :, 1, :]
-            new[1, :, 1, :] = (1.0 - gamma) * rho[1, :, 1, :]
-            new[0, :, 1, :] = s * rho[0, :, 1, :]
-            new[1, :, 0, :] = s * rho[1, :, 0, :]
-            rho = new
-        if p_z:
-            f = 1.0 - 2.0 * p_z
-            rho = rho.copy()
-            rho[0, :, 1, :] *= f
-            rho[1, :, 0, :] *= f
-        if p_dep:
-            reduced = rho[0, :, 0, :] + rho[1, :, 1, :]
-            mixed = np.zeros_like(rho)
-            mixed[0, :, 0, :] = reduced / 2
-            mixed[1, :, 1, :] = reduced / 2
-            rho = (1.0 - p_dep) * rho + p_dep * mixed
-        if qubit == 1:
-            rho = rho.transpose(1, 0, 3, 2)
-        return ClosedFormState(dm=rho.reshape(4, 4))
+        # On a density matrix, split by the decohering qubit's row/column bit: diagonal blocks
+        # D0 (0,0) and D1 (1,1) mix linearly, off-diagonal blocks O only shrink. Amplitude damping
+        # (gamma), phase flip (p_z) and depolarising (p_dep), applied in that order, give
+        #   D0' = (1-p)(D0 + gamma D1) + p (D0 + D1)/2,  D1' = (1-p)(1-gamma) D1 + p (D0 + D1)/2,
+        #   O'  = (1-p)(1-2 p_z) sqrt(1-gamma) O.
+        i0, i1, io = _BLOCKS[qubit]
+        r = state.to_dm().reshape(16)
+        d0, d1 = r[i0], r[i1]
+        q, h = 1.0 - p_dep, p_dep / 2.0
+        out = np.empty(16, dtype=complex)
+        out[i0] = (q + h) * d0 + (q * gamma + h) * d1
+        out[i1] = h * d0 + (q * (1.0 - gamma) + h) * d1
+        out[io] = (q * (1.0 - 2.0 * p_z) * np.sqrt(1.0 - gamma)) * r[io]
+        return ClosedFormState(dm=out.reshape(4, 4))
 
     # -- swap -------------------------------------------------------------------------------
     def swap(self, s1: ClosedFormState, q1: int, s2: ClosedFormState, q2: int, u: float) -> tuple[int, ClosedFormState]:
@@ -153,6 +141,20 @@ class ClosedFormBackend(StateBackend):
 
 
 _BELL_REAL = BELL_VECTORS.real.copy()
+
+
+def _block_indices(qubit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Flat indices of rho[i, j] (i, j in 0..3) whose ``qubit`` bits are (0,0), (1,1) and unequal."""
+    shift = 1 - qubit  # qubit 0 is the left (most significant) bit
+    d0, d1, off = [], [], []
+    for i in range(4):
+        for j in range(4):
+            bi, bj = (i >> shift) & 1, (j >> shift) & 1
+            (d0 if (bi, bj) == (0, 0) else d1 if (bi, bj) == (1, 1) else off).append(4 * i + j)
+    return np.array(d0), np.array(d1), np.array(off)
+
+
+_BLOCKS = (_block_indices(0), _block_indices(1))
 
 
 def _build_readout_maps() -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
