@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, tuple_
 from sqlmodel import col, select
 
 from storage.db import session
@@ -67,21 +67,24 @@ def write_samples_csv(engine: Engine, run_id: int, out: TextIO) -> int:
     get_run(engine, run_id)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    written, last_id = 0, 0
+    written, after = 0, (-1, "", "")
+    key = tuple_(MetricSample.step, MetricSample.entity, MetricSample.metric)
     while True:  # keyset pagination on the primary key keeps each read short while workers keep writing
         query = (
-            select(MetricSample.id, MetricSample.step, MetricSample.sim_time_s, MetricSample.entity,
-                   MetricSample.metric, MetricSample.value)
-            .where(MetricSample.run_id == run_id, col(MetricSample.id) > last_id)
-            .order_by(col(MetricSample.id)).limit(_CHUNK_ROWS)
+            select(MetricSample.step, MetricSample.sim_time_s, MetricSample.entity, MetricSample.metric,
+                   MetricSample.value)
+            .where(MetricSample.run_id == run_id, key > tuple_(*after))
+            .order_by(col(MetricSample.step), col(MetricSample.entity), col(MetricSample.metric))
+            .limit(_CHUNK_ROWS)
         )
         with session(engine) as s:
             rows = s.exec(query).all()
         if not rows:
             return written
-        writer.writerows(r[1:] for r in rows)
+        writer.writerows(rows)
         written += len(rows)
-        last_id = rows[-1][0]
+        last = rows[-1]
+        after = (last[0], last[2], last[3])
 
 
 def export_run(engine: Engine, run_id: int, directory: str | Path) -> ExportedRun:

@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from storage.models import ACTIVE_STATUSES, Artefact, MetricSample, Run, RunStatus, utcnow
 from storage.runs import get_run
@@ -37,7 +37,7 @@ class RunRecorder:
         self.cancel_requested = False
         self.still_running = True  # False once someone else ended the run: stop working
         self.rows_written = 0
-        self._buffer: list[dict[str, Any]] = []
+        self._buffer: list[tuple] = []
         self._last_step = -1
         self._progress = 0.0
         self._last_flush = time.monotonic()
@@ -72,11 +72,10 @@ class RunRecorder:
         self, step: int, sim_time_s: float, rows: Iterable[Row], progress: float, *, force: bool = False
     ) -> bool:
         """Add one slice; flush when due. Returns True when the worker should stop (cancel or run ended)."""
-        for entity, metric, value in rows:
-            if value is None or (isinstance(value, float) and math.isnan(value)):
-                continue  # "no value yet" (e.g. the fidelity of a link with no pairs): no row
-            self._buffer.append({"run_id": self.run_id, "step": step, "sim_time_s": sim_time_s,
-                                 "entity": entity, "metric": metric, "value": float(value)})
+        # One value per (entity, metric) and step (the table's key); NaN means "no value yet" (e.g. the
+        # fidelity of a link with no pairs): no row.
+        values = {(e, m): float(v) for e, m, v in rows if v is not None and not math.isnan(v)}
+        self._buffer.extend((self.run_id, step, e, m, sim_time_s, v) for (e, m), v in values.items())
         self._last_step, self._progress = step, min(max(progress, 0.0), 1.0)
         if force or time.monotonic() - self._last_flush >= self.flush_interval_s:
             self.flush()
@@ -86,7 +85,7 @@ class RunRecorder:
         now = utcnow()
         with self.engine.begin() as conn:
             if self._buffer:
-                conn.execute(insert(MetricSample), self._buffer)
+                _insert_samples(conn, self._buffer)
             conn.execute(update(Run).where(Run.id == self.run_id)
                          .values(progress=self._progress, last_step=self._last_step, heartbeat_at=now))
             state = conn.execute(select(Run.status, Run.cancel_requested).where(Run.id == self.run_id)).first()
@@ -126,6 +125,19 @@ class RunRecorder:
             self._buffer.clear()
         arts = [("traceback.txt", "text/plain", detail.encode("utf-8"))] if detail else []
         return self.finish(RunStatus.FAILED, error=error, artefacts=arts)
+
+
+_SAMPLE_COLUMNS = ("run_id", "step", "entity", "metric", "sim_time_s", "value")
+_QMARK_INSERT = f"INSERT INTO metric_sample ({', '.join(_SAMPLE_COLUMNS)}) VALUES ({', '.join('?' * 6)})"
+
+
+def _insert_samples(conn: Connection, rows: list[tuple]) -> None:
+    if conn.dialect.paramstyle == "qmark":
+        # Straight to the driver's executemany with tuples: building and processing a parameter dict per row
+        # made a sample write a third to a half slower here.
+        conn.exec_driver_sql(_QMARK_INSERT, rows)
+    else:
+        conn.execute(insert(MetricSample), [dict(zip(_SAMPLE_COLUMNS, r, strict=True)) for r in rows])
 
 
 class Heartbeat:

@@ -2,8 +2,10 @@
 
 Storage layer. A worker writes every slice of a run as one transaction holding one row per number of the
 engine's snapshot, so the rows of a run's highest step are a complete snapshot: the latest value of every
-(entity, metric). That makes the latest snapshot an index lookup (``max(step)`` on (run_id, step), then the
-rows at that step) instead of a scan of the run, which keeps it near a millisecond at 10^5 samples.
+(entity, metric). That makes the latest snapshot two lookups on the table's key (run_id, step, entity, metric):
+``max(step)`` of the run, then the rows at that step, instead of a scan of the run; about a millisecond at 10^5
+samples. A full time series scans the run's key range (a few ms at 10^5 samples); live pages read incrementally
+with ``after_step``.
 """
 
 from __future__ import annotations

@@ -52,7 +52,8 @@ def _insert_v1_rows(conn) -> None:
     conn.execute(text(
         "INSERT INTO metric_sample (run_id, step, sim_time_s, entity, metric, value) VALUES "
         "(1, 0, 0.1, 'link:A-R', 'attempts', 10), (1, 1, 0.2, 'link:A-R', 'attempts', 25),"
-        "(1, 1, 0.2, 'request:ab', 'fidelity', 0.91)"))
+        "(1, 1, 0.2, 'request:ab', 'fidelity', 0.91),"
+        "(1, 1, 0.2, 'link:A-R', 'attempts', 26)"))  # the old table let a retried write store a row twice
     conn.execute(text(
         "INSERT INTO artefact (run_id, name, media_type, content, created_at) VALUES "
         "(1, 'result.json', 'application/json', X'7B7D', '2025-05-01 10:00:05')"))
@@ -81,11 +82,14 @@ def test_a_database_created_by_the_previous_schema_upgrades_in_place(tmp_path):
     assert get_run(engine, 2).last_step == -1
     assert [r.id for r in list_runs(engine)] == [2, 1]
     latest = latest_snapshot(engine, 1)
-    assert latest.step == 1 and latest.values == {("link:A-R", "attempts"): 25.0, ("request:ab", "fidelity"): 0.91}
+    # Samples moved into the keyed table; of a duplicated key the last written row is kept.
+    assert latest.step == 1 and latest.values == {("link:A-R", "attempts"): 26.0, ("request:ab", "fidelity"): 0.91}
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM metric_sample")).scalar() == 3
     topo = get_topology(engine, "lab")
     assert (topo.version, topo.yaml) == (3, "name: lab")
-    index_names = {ix["name"] for ix in inspect(engine).get_indexes("metric_sample")}
-    assert {"ix_metric_sample_run_step", "ix_metric_sample_series"} <= index_names
+    assert inspect(engine).get_pk_constraint("metric_sample")["constrained_columns"] == [
+        "run_id", "step", "entity", "metric"]
 
 
 def test_downgrade_rebuilds_tables_without_cascading_deletes(tmp_path):
