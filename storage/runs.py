@@ -55,7 +55,12 @@ def submit_entanglement(
 
 
 def submit_qnn(engine: Engine, config: Mapping[str, Any] | str, *, label: str = "") -> Run:
-    """Queue a QNN training; ``config`` is the dict (or its JSON text) that ``qnp_engine.qnn.train`` takes."""
+    """Queue a QNN training; ``config`` is the mapping (or its JSON text) that ``qnp_engine.qnn.train`` takes.
+
+    Like a scenario, a config that fails validation is stored as submitted and its run fails with the field
+    errors. A relative ``distributed.topology`` path would be resolved in the worker's folder: submit absolute
+    paths or an inline ``distributed.scenario``.
+    """
     if isinstance(config, str):
         try:
             data = json.loads(config)
@@ -70,13 +75,26 @@ def submit_qnn(engine: Engine, config: Mapping[str, Any] | str, *, label: str = 
         spec = json.dumps(data, sort_keys=True)
     except (TypeError, ValueError) as exc:
         raise InvalidRunRequest(f"config: cannot be stored as JSON ({exc})") from None
-    seed = data.get("seed")
-    backend = data.get("backend") or data.get("engine")
+    name, engine_name, seed = _qnn_identity(data)
     run = Run(
-        kind=RunKind.QNN.value, name=str(data.get("name", "qnn"))[:200], label=label,
-        engine=str(backend)[:40] if backend else None, seed=seed if isinstance(seed, int) else None, spec=spec,
+        kind=RunKind.QNN.value, name=name[:200], label=label, engine=str(engine_name)[:40] if engine_name else None,
+        seed=seed if isinstance(seed, int) else None, spec=spec,
     )
     return _insert(engine, run)
+
+
+def _qnn_identity(data: dict[str, Any]) -> tuple[str, Any, Any]:
+    """(name, engine, seed) the trainer will use, defaults included, for the run list; raw values if invalid."""
+    raw = (str(data.get("name", "qnn")), data.get("engine"), data.get("seed"))
+    try:
+        from qnp_engine.qnn import QnnConfigError, parse_config  # here: the QNN stack takes a second to import
+    except ImportError:
+        return raw
+    try:
+        parsed = parse_config(data)
+    except QnnConfigError:
+        return raw
+    return parsed.name, parsed.engine.value, parsed.seed
 
 
 def _insert(engine: Engine, run: Run) -> Run:

@@ -66,11 +66,13 @@ def run_entanglement(run: Run, recorder: RunRecorder) -> None:
 
 def run_qnn(run: Run, recorder: RunRecorder) -> None:
     try:
-        from qnp_engine.qnn import train
+        from qnp_engine.qnn import QnnConfigError, parse_config, train
     except ImportError as exc:
         raise RunFailure(f"QNN training is not available in this installation ({exc})") from None
-    config = json.loads(run.spec)
-    epochs = config.get("epochs") if isinstance(config.get("epochs"), int) else None
+    try:
+        config = parse_config(json.loads(run.spec))
+    except QnnConfigError as exc:
+        raise RunFailure("invalid QNN config:\n" + "\n".join(f"  {e}" for e in exc.errors)) from None
     start = time.monotonic()
     seen = 0
 
@@ -78,14 +80,17 @@ def run_qnn(run: Run, recorder: RunRecorder) -> None:
         nonlocal seen
         seen += 1
         rows = [("qnn", m, float(info[m])) for m in QNN_METRICS if isinstance(info.get(m), int | float)]
-        progress = seen / epochs if epochs else 0.0
-        # sim_time_s of a training is the wall time since it started; the step is the epoch number.
-        recorder.record(int(info.get("epoch", seen)), time.monotonic() - start, rows, progress, force=True)
+        # The step is the epoch (or optimiser iteration); sim_time_s of a training is its wall time so far.
+        elapsed = info.get("wall_time_s", time.monotonic() - start)
+        recorder.record(int(info.get("epoch", seen)), float(elapsed), rows, seen / config.epochs, force=True)
 
     def should_stop() -> bool:
         return recorder.cancel_requested or not recorder.still_running
 
-    result = train(config, on_epoch=on_epoch, should_stop=should_stop)
+    try:
+        result = train(config, on_epoch=on_epoch, should_stop=should_stop)
+    except QnnConfigError as exc:  # a problem only the model reveals (e.g. initial_weights of the wrong size)
+        raise RunFailure("invalid QNN config:\n" + "\n".join(f"  {e}" for e in exc.errors)) from None
     _end(recorder, should_stop(), lambda: result)
 
 

@@ -60,9 +60,13 @@ def test_submit_keeps_the_scenario_as_submitted_and_applies_overrides(engine):
 
 
 def test_submit_qnn_validates_the_config_json(engine):
-    run = submit_qnn(engine, {"name": "iris", "epochs": 3, "seed": 2, "backend": "qiskit"})
+    run = submit_qnn(engine, {"name": "iris", "epochs": 3, "seed": 2, "engine": "qiskit"})
     assert (run.kind, run.name, run.seed, run.engine) == ("qnn", "iris", 2, "qiskit")
-    assert json.loads(run.spec)["epochs"] == 3
+    assert json.loads(run.spec) == {"engine": "qiskit", "epochs": 3, "name": "iris", "seed": 2}  # as submitted
+    defaults = submit_qnn(engine, {"epochs": 3})  # the trainer's defaults, shown in the run list
+    assert (defaults.name, defaults.engine, defaults.seed) == ("qnn", "cudaq", 1)
+    invalid = submit_qnn(engine, {"name": "bad", "epochs": 0, "engine": "qiskit"})  # stored; the worker fails it
+    assert (invalid.status, invalid.name, invalid.engine) == ("queued", "bad", "qiskit")
     with pytest.raises(InvalidRunRequest, match=r"config: not valid JSON \(line 1, column 2"):
         submit_qnn(engine, "{epochs: 3}")
     with pytest.raises(InvalidRunRequest, match="must be a JSON object"):

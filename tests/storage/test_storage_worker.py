@@ -111,3 +111,46 @@ def test_a_cancel_flag_seen_between_slices_ends_the_run_cancelled(engine, monkey
     assert cancelled.summary is not None and cancelled.summary["sim_time_s"] < 0.3  # the partial result
     with pytest.raises(Exception, match="no artefact"):
         get_artefact(engine, run.id, "traceback.txt")
+
+
+TINY_QNN = {"name": "tiny-moons", "dataset": "two_moons", "samples": 16, "qubits": 2, "reps": 1, "epochs": 4,
+            "engine": "qiskit", "seed": 3}
+
+
+def test_a_qnn_run_writes_one_row_per_metric_and_epoch_and_stores_the_result(engine):
+    run = submit_qnn(engine, TINY_QNN)
+    assert execute(engine, run.id) is RunStatus.DONE
+    done = get_run(engine, run.id)
+    assert (done.status, done.progress, done.last_step, done.engine, done.seed) == ("done", 1.0, 4, "qiskit", 3)
+    history = done.summary["history"]
+    assert [h["epoch"] for h in history] == [1, 2, 3, 4]
+    stored = {(s.step, s.metric): s.value for s in samples_since(engine, run.id) if s.entity == "qnn"}
+    assert count_samples(engine, run.id) == len(stored) == 12
+    for h in history:
+        for metric in ("loss", "train_accuracy", "test_accuracy"):
+            assert stored[h["epoch"], metric] == h[metric]
+    assert json.loads(get_artefact(engine, run.id, "result.json").content)["name"] == "tiny-moons"
+
+
+def test_an_invalid_qnn_config_fails_with_the_field_errors(engine):
+    run = submit_qnn(engine, {**TINY_QNN, "epochs": 0, "qubitz": 2})
+    assert execute(engine, run.id) is RunStatus.FAILED
+    error = get_run(engine, run.id).error
+    assert error.startswith("invalid QNN config:\n")
+    assert "  epochs: " in error and "  qubitz: unknown field" in error
+
+
+def test_a_cancel_during_training_stops_it_at_the_next_check(engine, monkeypatch):
+    run = submit_qnn(engine, {**TINY_QNN, "epochs": 20})
+    real_record = RunRecorder.record
+
+    def record_then_cancel(self, step, *args, **kwargs):
+        if step == 2:
+            request_cancel(engine, run.id)
+        return real_record(self, step, *args, **kwargs)
+
+    monkeypatch.setattr(RunRecorder, "record", record_then_cancel)
+    assert execute(engine, run.id) is RunStatus.CANCELLED
+    cancelled = get_run(engine, run.id)
+    assert cancelled.last_step == 2 and cancelled.summary["stopped"] is True
+    assert {s.step for s in samples_since(engine, run.id)} == {1, 2}
