@@ -207,6 +207,7 @@ def build(sc: Scenario, sim: Simulator, shared: Shared) -> QuantumNetwork:
 
 def run(sc: Scenario, round_no: int) -> PeerResult:
     t0 = time.perf_counter()
+    c0 = time.process_time()
     set_seed(sc.seed)
     sim = Simulator(0, 1.0e4, accuracy=ACCURACY, pool_cls=CountingPool)
     pool: CountingPool = sim.event_pool  # type: ignore[assignment]
@@ -216,12 +217,13 @@ def run(sc: Scenario, round_no: int) -> PeerResult:
     shared.t0 = t0
     sim.run()
     t2 = time.perf_counter()
+    c2 = time.process_time()
     mean, lo, hi = fidelity_stats(shared.fidelities)
     delivered = len(shared.fidelities)
     stopped = "pairs" if delivered >= sc.pairs else ("wall_budget" if shared.budget_hit else "sim_end")
     return PeerResult(
         tool="SimQN", version=version("qns"), nodes=sc.nodes, round=round_no,
-        wall_s=t2 - t0, setup_s=t1 - t0, delivered=delivered, sim_time_s=shared.last_delivery_s,
+        wall_s=t2 - t0, cpu_s=c2 - c0, setup_s=t1 - t0, delivered=delivered, sim_time_s=shared.last_delivery_s,
         events=pool.executed, fidelity_mean=mean, fidelity_min=lo, fidelity_max=hi, stopped_by=stopped,
         notes=f"hop-by-hop distribution; {shared.expired} expired by cutoff; import {IMPORT_S:.1f} s (not counted)",
     )

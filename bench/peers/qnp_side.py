@@ -65,6 +65,7 @@ def _version() -> str:
 
 def run(sc: Scenario, round_no: int) -> PeerResult:
     t0 = time.perf_counter()
+    c0 = time.process_time()
     sim = Simulation(scenario_from_dict(scenario_dict(sc)))
     t1 = time.perf_counter()
     # Slices of simulated time let the wall-clock budget stop a run that is too slow.
@@ -74,13 +75,14 @@ def run(sc: Scenario, round_no: int) -> PeerResult:
         if time.perf_counter() - t0 > sc.wall_budget_s:
             break
     t2 = time.perf_counter()
+    c2 = time.process_time()
     res = sim.result().to_dict()
     req = res["requests"][0]
     delivered = req["pairs_delivered"]
     stopped = "pairs" if delivered >= sc.pairs else ("wall_budget" if not sim.done else "sim_end")
     return PeerResult(
         tool="QNP Studio", version=_version(), nodes=sc.nodes, round=round_no,
-        wall_s=t2 - t0, setup_s=t1 - t0, delivered=delivered, sim_time_s=res["sim_time_s"],
+        wall_s=t2 - t0, cpu_s=c2 - c0, setup_s=t1 - t0, delivered=delivered, sim_time_s=res["sim_time_s"],
         events=res["events"], fidelity_mean=req["fidelity_mean"], stopped_by=stopped,
         notes=f"swap ASAP (QNP); {req['pairs_expired']} expired; import {IMPORT_S:.1f} s (not counted)",
     )

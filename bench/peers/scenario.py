@@ -89,6 +89,7 @@ class PeerResult:
     round: int
     wall_s: float              # setup (network build) + simulation, excluding interpreter start and imports
     setup_s: float
+    cpu_s: float               # process CPU time over the same span (robust when the machine is shared)
     delivered: int
     sim_time_s: float
     events: int | None
