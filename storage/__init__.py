@@ -10,5 +10,6 @@ Modules, one job each:
 - ``export``: a run as JSON plus a CSV of its samples;
 - ``recorder`` and ``worker``: the worker process that runs the engine and writes metric rows;
 - ``liveness`` and ``manager``: start at most N workers, queue the rest, fail runs whose worker died;
+- ``errors``: the user-facing errors (unknown run or topology, version conflict, invalid stored YAML);
 - ``cli``: ``qnp runs ...``.
 """

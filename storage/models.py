@@ -33,10 +33,6 @@ class RunStatus(str, Enum):
     FAILED = "failed"
     CANCELLED = "cancelled"
 
-    @property
-    def finished(self) -> bool:
-        return self in (RunStatus.DONE, RunStatus.FAILED, RunStatus.CANCELLED)
-
 
 ACTIVE_STATUSES = (RunStatus.QUEUED.value, RunStatus.RUNNING.value)
 
@@ -80,10 +76,6 @@ class Run(SQLModel, table=True):
     worker_host: str | None = Field(default=None, max_length=255)
     heartbeat_at: datetime | None = None
     cancel_requested: bool = False
-
-    @property
-    def status_enum(self) -> RunStatus:
-        return RunStatus(self.status)
 
 
 class MetricSample(SQLModel, table=True):

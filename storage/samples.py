@@ -111,17 +111,31 @@ def time_series(engine: Engine, run_id: int, entity: str, metric: str, *, after_
 
 
 def samples_since(engine: Engine, run_id: int, after_step: int = -1, *, limit: int | None = None) -> list[Sample]:
-    """Every sample with ``step > after_step`` in (step, entity, metric) order, for a live page's poll."""
+    """Every sample with ``step > after_step`` in (step, entity, metric) order, for a live page's poll.
+
+    ``limit`` caps the rows returned but never splits a step: the rows of the last step are dropped if it
+    was cut (or, when a single step is larger than ``limit``, that whole step is returned). Polling again with
+    ``after_step`` = the last step read therefore never skips a row.
+    """
+    if limit is not None and limit < 1:
+        raise ValueError(f"limit: must be at least 1, got {limit}")
     query = (
         select(MetricSample.step, MetricSample.sim_time_s, MetricSample.entity, MetricSample.metric,
                MetricSample.value)
         .where(MetricSample.run_id == run_id, MetricSample.step > after_step)
         .order_by(col(MetricSample.step), col(MetricSample.entity), col(MetricSample.metric))
     )
-    if limit is not None:
-        query = query.limit(limit)
     with session(engine) as s:
-        return [Sample(*row) for row in s.exec(query).all()]
+        rows = s.exec(query.limit(limit + 1) if limit is not None else query).all()
+        if limit is not None and len(rows) > limit:
+            cut = rows[limit][0] == rows[limit - 1][0]  # the extra row belongs to the last step kept
+            rows = rows[:limit]
+            last = rows[-1][0]
+            if cut and rows[0][0] == last:  # one step larger than the limit: return it whole
+                rows = s.exec(query.where(MetricSample.step == last)).all()
+            elif cut:
+                rows = [r for r in rows if r[0] != last]
+    return [Sample(*row) for row in rows]
 
 
 def count_samples(engine: Engine, run_id: int) -> int:

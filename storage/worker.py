@@ -23,6 +23,7 @@ from storage.db import create_db_engine
 from storage.errors import RunNotFound
 from storage.models import Run, RunKind, RunStatus
 from storage.recorder import Heartbeat, RunRecorder
+from storage.runs import get_run
 
 QNN_METRICS = ("loss", "train_accuracy", "test_accuracy")
 ENV_FLUSH = "QNP_STUDIO_FLUSH_INTERVAL_S"  # seconds between sample commits (default 0.25; 0: every slice)
@@ -131,8 +132,6 @@ def execute(engine: Any, run_id: int, *, flush_interval_s: float = 0.25) -> RunS
             recorder.fail("the worker was terminated (SIGTERM) before the run finished")
     except Exception as exc:  # noqa: BLE001 - any engine error ends the run failed, with its text
         recorder.fail(f"{type(exc).__name__}: {exc}", detail=traceback.format_exc())
-    from storage.runs import get_run
-
     return RunStatus(get_run(engine, run_id).status)
 
 

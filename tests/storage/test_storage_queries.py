@@ -118,6 +118,15 @@ def test_latest_snapshot_time_series_and_incremental_reads(engine):
     assert {(s.step, s.entity, s.metric) for s in newer} == {
         (4, "link:A-R", "attempts"), (4, "link:A-R", "fidelity"), (4, "request:ab", "pairs_delivered")}
     assert count_samples(engine, run.id) == 15
+    # A limited read never ends inside a step, so the next poll (after the last step read) misses nothing.
+    assert [s.step for s in samples_since(engine, run.id, limit=7)] == [0, 0, 0, 1, 1, 1]
+    assert [s.step for s in samples_since(engine, run.id, limit=6)] == [0, 0, 0, 1, 1, 1]
+    assert [s.step for s in samples_since(engine, run.id, after_step=1, limit=2)] == [2, 2, 2]  # whole step
+    seen, last = [], -1
+    while batch := samples_since(engine, run.id, after_step=last, limit=4):
+        seen += batch
+        last = batch[-1].step
+    assert seen == samples_since(engine, run.id)
 
 
 def test_compare_two_runs(engine):
