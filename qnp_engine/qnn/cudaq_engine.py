@@ -1,9 +1,10 @@
 """CUDA-Q engine (layer: qnn): the model as one parameterised kernel, ``cudaq.observe`` batched.
 
-Every (input, weight-set) pair is one program for the interpreter kernels in ``cudaq_kernels``; a
-forward pass or a whole parameter-shift Jacobian is one batched observe over all programs, with
-every read-out Z-string as one term of a single spin operator. Targets: ``qpp-cpu`` (state
-vector), ``density-matrix-cpu`` (exact noise), ``nvidia`` (GPU state vector).
+Every (input, weight-set) pair is one program for the interpreter kernels in ``cudaq_kernels``
+(single-qubit runs fused into u3 gates, ``fusion.py``); a forward pass or a whole parameter-shift
+Jacobian is one batched observe over all programs, with every read-out Z-string as one term of a
+single spin operator. Targets: ``qpp-cpu`` (state vector), ``density-matrix-cpu`` (exact noise),
+``nvidia`` (GPU state vector).
 
 Batching: ``cudaq.observe`` broadcast (``launch="public"``) spends most of a small circuit's time
 in Python, re-checking every list element and cloning the kernel's module per launch. The default
@@ -20,9 +21,9 @@ import numpy as np
 
 from qnp_engine.qnn.circuit import CHANNELS, Circuit, ReadoutSpec
 from qnp_engine.qnn.engine_base import ZStringEngine
+from qnp_engine.qnn.fusion import fuse, row_parameters
 
-OPCODES = {"h": 0, "x": 1, "rx": 2, "ry": 3, "rz": 4, "p": 5, "cx": 6, "cz": 7, "depol": 8, "reset": 9,
-           "noise_cx": 10, "noise_cz": 11}
+OPCODES = {"u3": 0, "cx": 1, "cz": 2, "depol": 3, "reset": 4, "noise_cx": 5, "noise_cz": 6}  # see cudaq_kernels
 STATEVECTOR_TARGETS = ("qpp-cpu", "nvidia")
 
 
@@ -78,11 +79,13 @@ class CudaqEngine(ZStringEngine):
         for t in self._terms[1:]:
             hamiltonian = hamiltonian + t
         self._hamiltonian = hamiltonian
-        m = len(circuit.gates)
-        template = np.zeros(2 + 4 * m)
-        template[:2] = circuit.num_qubits, m
-        for k, g in enumerate(circuit.gates):
-            template[2 + 4 * k: 5 + 4 * k] = (OPCODES[g.op], g.qubits[0], g.qubits[1] if len(g.qubits) > 1 else 0)
+        self._rows = fuse(circuit)
+        width = self._k.ROW
+        template = np.zeros(2 + width * len(self._rows))
+        template[:2] = circuit.num_qubits, len(self._rows)
+        for r, row in enumerate(self._rows):
+            b = row.qubits[1] if len(row.qubits) > 1 else 0
+            template[2 + width * r: 5 + width * r] = (OPCODES[row.op], row.qubits[0], b)
         self._template = template
         has_channels = any(g.op in CHANNELS for g in circuit.gates)
         self._kernel = self._k.qnn_noisy if has_channels else self._k.qnn_unitary
@@ -99,9 +102,12 @@ class CudaqEngine(ZStringEngine):
             cudaq.set_target(self._target)
 
     def programs(self, angles: np.ndarray) -> np.ndarray:
-        progs = np.tile(self._template, (angles.shape[0], 1))
-        progs[:, 5::4] = angles
-        return progs
+        """One kernel program per row of gate angles (fused: see fusion.py)."""
+        params = row_parameters(self.circuit, self._rows, angles)  # (S, rows, 3)
+        body = np.tile(self._template[2:].reshape(len(self._rows), self._k.ROW), (angles.shape[0], 1, 1))
+        body[:, :, 3:6] = params
+        head = np.broadcast_to(self._template[:2], (angles.shape[0], 2))
+        return np.concatenate([head, body.reshape(angles.shape[0], -1)], axis=1)
 
     def zstring_values(self, angles: np.ndarray) -> np.ndarray:
         self._activate()

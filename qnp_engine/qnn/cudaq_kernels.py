@@ -1,12 +1,16 @@
-"""The QNN's CUDA-Q kernel (layer: qnn): one JIT-compiled interpreter for every model circuit.
+"""The QNN's CUDA-Q kernels (layer: qnn): JIT-compiled interpreters for every model circuit.
 
-``@cudaq.kernel`` reads its source, so the kernel lives in this .py file. The circuit arrives as
-one ``list[float]`` program ``[n, m, op_0, a_0, b_0, angle_0, op_1, ...]`` (n qubits, m gates):
-CUDA-Q converts a float list with one ``tolist()``, while ``list[int]`` and extra arguments are
-cast element by element in Python, which costs about three times the simulation of a small circuit
-(measured: 0.22 ms vs 0.62 ms per 4-qubit, 32-gate observe). Two kernels serve every model, so each
-is compiled once: a lean one with gates only (CUDA-Q clones the kernel's module on every launch, so
-a smaller kernel launches faster) and one with the noise channels for density-matrix-cpu.
+``@cudaq.kernel`` reads its source, so the kernels live in this .py file. A circuit arrives as one
+``list[float]`` program ``[n, m, op_0, a_0, b_0, t0_0, t1_0, t2_0, op_1, ...]`` (n qubits, m rows
+of six numbers). Why this shape (measured on this machine, see cudaq_engine.py):
+
+- CUDA-Q converts a float list with one ``tolist()``, while ``list[int]`` or extra arguments are
+  cast element by element in Python (0.62 ms vs 0.22 ms per 4-qubit, 32-gate observe);
+- on ``qpp-cpu`` every applied gate costs several microseconds, so the engine fuses each run of
+  single-qubit gates into one ``u3`` (Qiskit's U gate) computed in numpy: a program has only u3,
+  cx, cz and (density matrix only) noise channels;
+- one kernel per family is compiled once; the unitary one has no channel code (CUDA-Q clones the
+  kernel's module per launch, so a smaller kernel launches faster).
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     import cudaq
 
-# Op codes of the program (must match ``OPCODES`` users in cudaq_engine.py).
-H, X, RX, RY, RZ, P, CX, CZ, DEPOL, RESET, NOISE_CX, NOISE_CZ = range(12)
+# Op codes of a program row (cudaq_engine.py writes them).
+U3, CX, CZ, DEPOL, RESET, NOISE_CX, NOISE_CZ = range(7)
+ROW = 6  # numbers per program row: op, a, b, t0, t1, t2
 
 
 class ResetChannel(cudaq.KrausChannel):
@@ -42,25 +47,14 @@ def qnn_unitary(prog: list[float]):
     q = cudaq.qvector(int(prog[0]))
     m = int(prog[1])
     for k in range(m):
-        op = int(prog[2 + 4 * k])
-        a = int(prog[3 + 4 * k])
-        t = prog[5 + 4 * k]
-        if op == 3:
-            ry(t, q[a])  # noqa: F821 (CUDA-Q builtins inside kernels)
-        elif op == 6:
-            x.ctrl(q[a], q[int(prog[4 + 4 * k])])  # noqa: F821
-        elif op == 4:
-            rz(t, q[a])  # noqa: F821
-        elif op == 0:
-            h(q[a])  # noqa: F821
-        elif op == 5:
-            r1(t, q[a])  # noqa: F821 (Qiskit's P gate)
-        elif op == 2:
-            rx(t, q[a])  # noqa: F821
-        elif op == 7:
-            z.ctrl(q[a], q[int(prog[4 + 4 * k])])  # noqa: F821
+        i = 2 + 6 * k
+        op = int(prog[i])
+        if op == 0:
+            u3(prog[i + 3], prog[i + 4], prog[i + 5], q[int(prog[i + 1])])  # noqa: F821 (CUDA-Q builtins)
         elif op == 1:
-            x(q[a])  # noqa: F821
+            x.ctrl(q[int(prog[i + 1])], q[int(prog[i + 2])])  # noqa: F821
+        else:
+            z.ctrl(q[int(prog[i + 1])], q[int(prog[i + 2])])  # noqa: F821
 
 
 @cudaq.kernel
@@ -69,36 +63,27 @@ def qnn_noisy(prog: list[float]):
     q = cudaq.qvector(int(prog[0]))
     m = int(prog[1])
     for k in range(m):
-        op = int(prog[2 + 4 * k])
-        a = int(prog[3 + 4 * k])
-        b = int(prog[4 + 4 * k])
-        t = prog[5 + 4 * k]
+        i = 2 + 6 * k
+        op = int(prog[i])
+        a = int(prog[i + 1])
+        b = int(prog[i + 2])
+        t = prog[i + 3]
         if op == 0:
-            h(q[a])  # noqa: F821 (CUDA-Q builtins inside kernels)
+            u3(t, prog[i + 4], prog[i + 5], q[a])  # noqa: F821
         elif op == 1:
-            x(q[a])  # noqa: F821
-        elif op == 2:
-            rx(t, q[a])  # noqa: F821
-        elif op == 3:
-            ry(t, q[a])  # noqa: F821
-        elif op == 4:
-            rz(t, q[a])  # noqa: F821
-        elif op == 5:
-            r1(t, q[a])  # noqa: F821 (Qiskit's P gate)
-        elif op == 6:
             x.ctrl(q[a], q[b])  # noqa: F821
-        elif op == 7:
+        elif op == 2:
             z.ctrl(q[a], q[b])  # noqa: F821
-        elif op == 8:
+        elif op == 3:
             cudaq.apply_noise(cudaq.DepolarizationChannel, t, q[a])
-        elif op == 9:
+        elif op == 4:
             cudaq.apply_noise(ResetChannel, q[a])
-        elif op == 10:
+        elif op == 5:
             # Pauli2 order: IX IY IZ XI XX XY XZ YI YX YY YZ ZI ZX ZY ZZ (first letter on q[a]).
             # Teleported CX: Z on the control (ZI), X on the target (IX) or both (ZX).
             cudaq.apply_noise(cudaq.Pauli2, t, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, t, t, 0.0, 0.0,
                               q[a], q[b])
-        elif op == 11:
+        elif op == 6:
             # Teleported CZ: Z on the control (ZI), Z on the target (IZ) or both (ZZ).
             cudaq.apply_noise(cudaq.Pauli2, 0.0, 0.0, t, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, t, 0.0, 0.0, t,
                               q[a], q[b])

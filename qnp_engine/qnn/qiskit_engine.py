@@ -119,8 +119,9 @@ class QiskitEngine(QnnEngine):
             return QMLEstimator() if self.shots is None else QMLEstimator(default_precision=precision, seed=self.seed)
         from qiskit_aer.primitives import EstimatorV2
 
-        return EstimatorV2(options={"default_precision": precision,
-                                    "backend_options": {"method": self._method, "seed_simulator": self.seed}})
+        # With precision > 0 Aer adds N(0, precision) noise drawn from run_options' seed_simulator.
+        return EstimatorV2(options={"default_precision": precision, "backend_options": {"method": self._method},
+                                    "run_options": {"seed_simulator": self.seed}})
 
     def _sampler(self):
         if self.reference:

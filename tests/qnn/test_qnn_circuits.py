@@ -108,3 +108,27 @@ def test_fast_launch_equals_public_observe(cudaq, noisy: bool) -> None:
     engine.launch = "public"
     public = engine.jacobian(xs, ws)
     assert np.array_equal(fast[0], public[0]) and np.array_equal(fast[1], public[1])
+
+
+@pytest.mark.parametrize("readout", ["observable", "sampler"])
+def test_shots_estimate_within_five_sigma_and_repeat_with_the_seed(cudaq, readout: str) -> None:
+    from qnp_engine.qnn.cudaq_engine import CudaqEngine
+
+    cfg = QnnConfig(qubits=2, feature_map="angle", ansatz="hardware_efficient", reps=1, readout=readout)
+    c, spec = build_circuit(cfg, 2), readout_spec(cfg, 2)
+    xs, ws = RNG.uniform(0, np.pi, (6, 2)), RNG.uniform(-3, 3, c.num_weights)
+    exact = CudaqEngine(c, spec).forward(xs, ws)
+    shots = 4000
+    engines = [CudaqEngine(c, spec, shots=shots, seed=7), QiskitEngine(c, spec, shots=shots, seed=7)]
+    for engine in engines:
+        est = engine.forward(xs, ws)
+        if readout == "observable" and isinstance(engine, QiskitEngine):
+            sigma = np.full_like(exact, 1 / np.sqrt(shots))  # Aer's estimator adds N(0, 1/sqrt(shots))
+        elif readout == "observable":  # <Z> from +-1 outcomes: variance 1 - <Z>^2
+            sigma = np.sqrt(np.clip(1 - exact**2, 1e-6, None) / shots)
+        else:  # a probability: variance p (1 - p)
+            sigma = np.sqrt(np.clip(exact * (1 - exact), 1e-6, None) / shots)
+        assert np.all(np.abs(est - exact) < 5 * sigma), type(engine).__name__
+        assert not np.allclose(est, exact, atol=1e-9)  # really sampled
+    again = QiskitEngine(c, spec, shots=shots, seed=7).forward(xs, ws)
+    assert np.array_equal(again, engines[1].forward(xs, ws))
