@@ -50,12 +50,16 @@ class RunRecorder:
             return None
         now = utcnow()
         active = (Run.id == self.run_id) & Run.status.in_(ACTIVE_STATUSES)  # type: ignore[attr-defined]
+        # A queued run, or a running one the manager claimed for this process (pid not recorded yet, or ours);
+        # never a run another live worker is writing.
+        pid = Run.worker_pid
+        ours = (Run.status == RunStatus.QUEUED.value) | pid.is_(None) | (pid == os.getpid())  # type: ignore[union-attr]
         with self.engine.begin() as conn:
             if run.cancel_requested:  # cancelled between the manager's start and this process's start
-                conn.execute(update(Run).where(active).values(
+                conn.execute(update(Run).where(active, ours).values(
                     status=RunStatus.CANCELLED.value, finished_at=now, error="cancelled before it started"))
                 return None
-            claimed = conn.execute(update(Run).where(active).values(
+            claimed = conn.execute(update(Run).where(active, ours).values(
                 status=RunStatus.RUNNING.value, worker_pid=os.getpid(), worker_host=socket.gethostname(),
                 heartbeat_at=now, started_at=run.started_at or now)).rowcount
         return get_run(self.engine, self.run_id) if claimed else None

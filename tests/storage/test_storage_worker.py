@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import sys
 
 import pytest
+from sqlalchemy import update
 
 from qnp_engine.model import load_scenario
 from qnp_engine.sim import Simulation
-from storage.models import RunStatus
+from storage.models import Run, RunStatus
 from storage.recorder import RunRecorder
 from storage.runs import get_artefact, get_run, list_artefacts, request_cancel, submit_entanglement, submit_qnn
 from storage.samples import count_samples, samples_since
@@ -93,6 +95,14 @@ def test_a_run_cancelled_before_its_worker_starts_is_not_run(engine):
     request_cancel(engine, run.id)
     assert execute(engine, run.id) is None
     assert get_run(engine, run.id).status == "cancelled" and count_samples(engine, run.id) == 0
+
+
+def test_a_second_worker_for_a_run_another_worker_holds_does_nothing(engine):
+    run = submit_entanglement(engine, SHORT_YAML)
+    with engine.begin() as conn:  # a live worker (another process) has claimed it
+        conn.execute(update(Run).where(Run.id == run.id).values(status="running", worker_pid=os.getpid() + 1))
+    assert execute(engine, run.id) is None
+    assert get_run(engine, run.id).worker_pid == os.getpid() + 1 and count_samples(engine, run.id) == 0
 
 
 def test_a_cancel_flag_seen_between_slices_ends_the_run_cancelled(engine, monkeypatch):
