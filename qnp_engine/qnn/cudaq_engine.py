@@ -99,7 +99,10 @@ class CudaqEngine(ZStringEngine):
         # The target is process-global in CUDA-Q; re-select it if another engine changed it.
         cudaq = self._k.cudaq
         if cudaq.get_target().name != self._target:
-            cudaq.set_target(self._target)
+            if self._target == "nvidia":  # fp64: exact to rounding, like the CPU targets and Aer
+                cudaq.set_target("nvidia", option="fp64")
+            else:
+                cudaq.set_target(self._target)
 
     def programs(self, angles: np.ndarray) -> np.ndarray:
         """One kernel program per row of gate angles (fused: see fusion.py)."""
