@@ -1,7 +1,7 @@
 """Peer benchmark: QNP Studio vs SeQUeNCe vs SimQN on the same repeater chains (bench layer).
 
 Usage (from the repository root, with the project's venv active):
-    python bench/peers/run.py                      # 3 rounds x chains 3, 5, 9; writes RESULTS.md
+    python bench/peers/run.py                      # 5 rounds x chains 3, 5, 9; writes RESULTS.md
     python bench/peers/run.py --rounds 1 --pairs 200 --chains 3 --no-write   # quick look
 
 Creates the peers' private venvs on first use (``venvs.py``), then runs, for each round and chain,
@@ -41,7 +41,10 @@ def run_one(tool: str, python: str, sc: Scenario, round_no: int, baseline: str |
     """One run in a fresh process; ``qnp-base`` runs QNP Studio with another engine tree first on the path."""
     script = HERE / ("qnp_side.py" if tool.startswith("qnp") else venvs.PEERS[tool].script)
     cmd = [python, str(script), sc.to_json(), str(round_no)]
-    env = dict(os.environ, PYTHONPATH=baseline) if tool == "qnp-base" and baseline else None
+    # Every tool simulates on one thread; keep numpy's BLAS pools from spinning on the other core.
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    if tool == "qnp-base" and baseline:
+        env["PYTHONPATH"] = baseline
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=sc.wall_budget_s + 120, env=env)
     except subprocess.TimeoutExpired:
@@ -74,6 +77,7 @@ def summarise(runs: list[dict]) -> dict[tuple[str, int], dict]:
             "pairs_per_wall_s": statistics.median(pps),
             "best_pairs_per_wall_s": max(pps),
             "pairs_per_cpu_s": statistics.median(ppc) if ppc else None,
+            "best_pairs_per_cpu_s": max(ppc) if ppc else None,
             "events_per_wall_s": statistics.median(eps) if eps else None,
             "events_per_pair": statistics.median(r["events"] / max(r["delivered"], 1) for r in rs if r.get("events"))
             if eps else None,
@@ -99,8 +103,8 @@ def _ratio(q: dict | None, p: dict | None, field: str) -> float | None:
 
 def tables(summary: dict, chains: list[int], sc: Scenario) -> list[str]:
     tools_run = {k[0] for k in summary}
-    lines = ["| tool | nodes | wall s | delivered | pairs / wall-s | best round | pairs / CPU-s | events / wall-s "
-             "| events / pair | mean F | Werner F | sim time s | stopped by |",
+    lines = ["| tool | nodes | wall s | delivered | pairs / wall-s | best round | pairs / CPU-s, best "
+             "| events / wall-s | events / pair | mean F | Werner F | sim time s | stopped by |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for n in chains:
         werner = replace(sc, nodes=n).werner_fidelity()
@@ -115,15 +119,16 @@ def tables(summary: dict, chains: list[int], sc: Scenario) -> list[str]:
             name += " (hop by hop)" if tool == "SimQN" else ""
             lines.append(
                 f"| {name} | {n} | {s['wall_s']:.3f} | {s['delivered']:.0f} | {_fmt(s['pairs_per_wall_s'])} "
-                f"| {_fmt(s['best_pairs_per_wall_s'])} | {_fmt(s['pairs_per_cpu_s'])} "
+                f"| {_fmt(s['best_pairs_per_wall_s'])} | {_fmt(s['best_pairs_per_cpu_s'])} "
                 f"| {_fmt(s['events_per_wall_s'])} | {_fmt(s['events_per_pair'], 1)} | {s['fidelity_mean']:.4f} "
                 f"| {werner:.4f} | {s['sim_time_s']:.3f} | {s['stopped_by']} |")
     has_base = any(k[0] == BASE for k in summary)
     lines += ["", "Ratios of pairs per second, QNP Studio / peer: median wall-clock rate (the figure of merit), "
-              "best round, and CPU time (least disturbed by other load on a shared machine).", "",
+              "best round by wall clock, and best round by process CPU time (the least disturbed by other load "
+              "on a shared machine).", "",
               "| nodes | vs SeQUeNCe (target >= 100x) | best | CPU | vs SimQN (target >= 10x) | best | CPU "
               "| F: QNP − SeQUeNCe | F: QNP − SimQN |"
-              + (" QNP Studio / baseline engine (median, CPU) |" if has_base else ""),
+              + (" QNP Studio / baseline engine (median wall, best CPU) |" if has_base else ""),
               "|---|---|---|---|---|---|---|---|---|" + ("---|" if has_base else "")]
     for n in chains:
         q = summary.get((QNP, n))
@@ -132,7 +137,7 @@ def tables(summary: dict, chains: list[int], sc: Scenario) -> list[str]:
             p = summary.get((peer, n))
             r = _ratio(q, p, "pairs_per_wall_s")
             cells.append("–" if r is None else f"{r:.1f}x {'met' if r >= TARGET[peer] else 'NOT met'}")
-            for field in ("best_pairs_per_wall_s", "pairs_per_cpu_s"):
+            for field in ("best_pairs_per_wall_s", "best_pairs_per_cpu_s"):
                 r = _ratio(q, p, field)
                 cells.append("–" if r is None else f"{r:.1f}x")
         for peer in ("SeQUeNCe", "SimQN"):
@@ -140,7 +145,7 @@ def tables(summary: dict, chains: list[int], sc: Scenario) -> list[str]:
             cells.append(f"{q['fidelity_mean'] - p['fidelity_mean']:+.4f}" if q and p else "–")
         if has_base:
             b = summary.get((BASE, n))
-            r1, r2 = _ratio(q, b, "pairs_per_wall_s"), _ratio(q, b, "pairs_per_cpu_s")
+            r1, r2 = _ratio(q, b, "pairs_per_wall_s"), _ratio(q, b, "best_pairs_per_cpu_s")
             cells.append("–" if r1 is None else f"{r1:.2f}x, {_fmt(r2, 2)}x")
         lines.append(f"| {n} | " + " | ".join(cells) + " |")
     return lines
@@ -188,7 +193,8 @@ def python_version(python: str) -> str:
 
 
 def write_results(path: Path, summary: dict, runs: list[dict], checks: list[dict], chains: list[int],
-                  sc: Scenario, pythons: dict[str, str], argv: list[str], baseline: str | None) -> None:
+                  sc: Scenario, pythons: dict[str, str], argv: list[str], baseline: str | None,
+                  profiles: dict[int, str]) -> None:
     versions = {t: next((r["version"] for r in runs if r.get("tool") == TOOL_NAME[t] and "version" in r), "?")
                 for t in pythons}
     lines = [
@@ -229,6 +235,11 @@ def write_results(path: Path, summary: dict, runs: list[dict], checks: list[dict
         "",
         *(check_table(checks, summary, sc) if checks else ["(skipped)"]),
         "",
+        *(["## Where QNP Studio spends its time", "",
+            "py-spy samples of the simulation loop (`python bench/peers/profile_qnp.py NODES 5000`), aggregated per "
+            "function; self time is spent in the function's own code, inclusive time also counts its callees.", ""]
+          + [line for n, text in profiles.items() for line in (f"### {n} nodes", "", "```", text, "```", "")]
+          if profiles else []),
         "## Every run",
         "",
         "| round | tool | nodes | wall s | CPU s | setup s | delivered | events | mean F | sim time s | stopped by |",
@@ -247,7 +258,7 @@ def write_results(path: Path, summary: dict, runs: list[dict], checks: list[dict
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--chains", type=int, nargs="+", default=list(CHAINS))
     ap.add_argument("--pairs", type=int, default=1000)
     ap.add_argument("--budget", type=float, default=120.0, help="wall-clock seconds per run before it is stopped")
@@ -256,6 +267,8 @@ def main() -> None:
     ap.add_argument("--out", default=str(HERE / "RESULTS.md"))
     ap.add_argument("--no-write", action="store_true", help="print only; leave RESULTS.md alone")
     ap.add_argument("--no-check", action="store_true", help="skip the noiseless-memory fidelity check")
+    ap.add_argument("--profile", action="store_true",
+                    help="append a py-spy profile of QNP Studio on the shortest and longest chain to RESULTS.md")
     ap.add_argument("--baseline-engine", metavar="DIR",
                     help="also run QNP Studio with the qnp_engine package found in DIR (e.g. a `git worktree` of an "
                          "older commit) and report the speed-up")
@@ -294,9 +307,16 @@ def main() -> None:
     print("\n".join(tables(summary, args.chains, base)))
     if checks:
         print("\n" + "\n".join(check_table(checks, summary, base)))
+    profiles: dict[int, str] = {}
+    if args.profile:
+        import profile_qnp
+
+        for n in sorted({min(args.chains), max(args.chains)}):
+            profiles[n] = profile_qnp.with_py_spy(replace(base, nodes=n, pairs=5000, wall_budget_s=600))
+            print("\n" + profiles[n])
     if not args.no_write:
         write_results(Path(args.out), summary, runs, checks, args.chains, base, pythons, sys.argv[1:],
-                      args.baseline_engine)
+                      args.baseline_engine, profiles)
         print(f"\nwrote {args.out}")
 
 
