@@ -59,18 +59,21 @@ class LinkLayer:
         self.a, self.b = a, b
         self.model = model
         self.pools = {a: pool_a, b: pool_b}
+        self._pool_a, self._pool_b = pool_a, pool_b
         self.noise = {a: noise_a, b: noise_b}
         self._noiseless = {a: noise_a.is_noiseless, b: noise_b.is_noiseless}
         self.strict_priority = strict_priority
         self.handlers: dict[str, Callable[[LinkOk], None]] = {}
         self.err_handlers: dict[str, Callable[[LinkErr], None]] = {}
         self._purposes: dict[int, _Purpose] = {}
+        self._routes: dict[tuple[str, int], Callable[[LinkOk], None]] = {}
         self._virtual = 0.0
         self._timer = None
         self._attempt: tuple[int, float] | None = None  # (purpose, start time)
         self._seq = 0
         self._active = 0
         self._log_q = math.log1p(-model.success_probability) if model.success_probability < 1 else -math.inf
+        self._attempt_time = model.attempt_time_s
         self._states = [initial_state(ops.backend, model, k) if k in model.bell_indices else None for k in range(4)]
         # statistics
         self.attempts = 0
@@ -80,8 +83,14 @@ class LinkLayer:
 
     # -- service interface ---------------------------------------------------------------------
     def bind(self, node: str, on_ok: Callable[[LinkOk], None], on_err: Callable[[LinkErr], None]) -> None:
+        """Default receiver of ``node``'s OKs and errors (the node's QNP entity)."""
         self.handlers[node] = on_ok
         self.err_handlers[node] = on_err
+
+    def route(self, node: str, purpose: int, on_ok: Callable[[LinkOk], None]) -> None:
+        """Deliver ``node``'s OKs for ``purpose`` straight to ``on_ok`` (the circuit's role at the
+        node, as the node's link-label table would), skipping one dispatch per pair."""
+        self._routes[(node, purpose)] = on_ok
 
     def create(self, node: str, request: CreateRequest) -> None:
         """Start (or keep) generating pairs for ``request.purpose``."""
@@ -116,8 +125,10 @@ class LinkLayer:
 
     def release(self, node: str, purpose: int) -> None:
         """A memory qubit of ``purpose`` at ``node`` is free again."""
-        self.pools[node].give(purpose)
-        if self._attempt is None:
+        pool = self.pools[node]
+        pool.in_use -= 1
+        pool.held[purpose] -= 1
+        if self._attempt is None and self._active:
             self._try_start()
 
     def active_purposes(self) -> int:
@@ -132,7 +143,11 @@ class LinkLayer:
         n = self._active
         if n == 0:
             return None
-        pa, pb = self.pools[self.a], self.pools[self.b]
+        pa, pb = self._pool_a, self._pool_b
+        if n == 1 and len(self._purposes) == 1:
+            # one circuit on this link: the common case, no queueing decision to make
+            (p,) = self._purposes.values()
+            return p if pa.in_use < pa.capacity and pb.in_use < pb.capacity else None
         best = None
         for pid, p in self._purposes.items():
             if not p.active or not pa.can_take(pid, n) or not pb.can_take(pid, n):
@@ -155,11 +170,11 @@ class LinkLayer:
         purpose = p.request.purpose
         self._virtual = p.finish
         p.finish += 1.0 / p.request.weight
-        self.pools[self.a].take(purpose)
-        self.pools[self.b].take(purpose)
+        self._pool_a.take(purpose)
+        self._pool_b.take(purpose)
         n = self._sample_attempts()
         self._attempt = (purpose, self.sched.now)
-        self._timer = self.sched.call_after(n * self.model.attempt_time_s, self._succeed, purpose, n)
+        self._timer = self.sched.call_after(n * self._attempt_time, self._succeed, purpose, n)
 
     def _sample_attempts(self) -> int:
         """Attempts until the first success, Geometric(p), by inversion of one uniform draw."""
@@ -180,10 +195,13 @@ class LinkLayer:
         indices = self.model.bell_indices
         bell = indices[0] if len(indices) == 1 else indices[int(self.sched.uniform() * len(indices))]
         now = self.sched.now
-        qa = Qubit(self.a, self.noise[self.a], now, self._noiseless[self.a])
-        qb = Qubit(self.b, self.noise[self.b], now, self._noiseless[self.b])
+        a, b = self.a, self.b
+        qa = Qubit(a, self.noise[a], now, self._noiseless[a])
+        qb = Qubit(b, self.noise[b], now, self._noiseless[b])
         self.ops.new_pair(self._states[bell], qa, qb)
+        routes = self._routes
         # Both ends learn the herald at the same time (midpoint station); deliver a's OK first.
-        self.handlers[self.a](LinkOk(self.index, purpose, seq, bell, qa, self.b))
-        self.handlers[self.b](LinkOk(self.index, purpose, seq, bell, qb, self.a))
-        self._try_start()
+        (routes.get((a, purpose)) or self.handlers[a])(LinkOk(self.index, purpose, seq, bell, qa, b))
+        (routes.get((b, purpose)) or self.handlers[b])(LinkOk(self.index, purpose, seq, bell, qb, a))
+        if self._active:
+            self._try_start()

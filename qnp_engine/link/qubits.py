@@ -55,9 +55,9 @@ class QuantumOps:
         if not q.frozen:
             dt = now - q.last_touch
             if dt > 0.0:
-                c = channel_params(q.noise, dt)
+                gamma, p_z, p_dep = channel_params(q.noise, dt)
                 pair = q.pair
-                pair.state = self.backend.decohere(pair.state, q.index, c.gamma, c.p_z, c.p_dep)
+                pair.state = self.backend.decohere(pair.state, q.index, gamma, p_z, p_dep)
         q.last_touch = now
 
     def freeze(self, q: Qubit) -> None:

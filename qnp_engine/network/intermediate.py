@@ -21,14 +21,13 @@ UP, DOWN = 0, 1
 
 
 class _LinkPair:
-    __slots__ = ("qubit", "seq", "bell", "timer", "alive")
+    __slots__ = ("qubit", "seq", "bell", "expires")
 
-    def __init__(self, qubit: Qubit, seq: int, bell: int) -> None:
+    def __init__(self, qubit: Qubit, seq: int, bell: int, expires: float) -> None:
         self.qubit = qubit
         self.seq = seq
         self.bell = bell
-        self.timer = None
-        self.alive = True
+        self.expires = expires
 
 
 class _SwapRecord:
@@ -56,6 +55,7 @@ class Intermediate:
         self.tombstones: dict[tuple[int, int], float] = {}
         self._tomb_order: deque[tuple[float, tuple[int, int]]] = deque()
         self.tombstone_ttl_s = tombstone_ttl_s
+        self._expiry: list = [None, None]  # one cutoff timer per side, for its oldest link pair
         self.swap_time_s = swap_time_s
         self.demand = 0
         self.swaps = 0
@@ -71,10 +71,12 @@ class Intermediate:
         self.link_errors.append(err.detail)
 
     def on_ok(self, ok: LinkOk, side: int) -> None:
-        lp = _LinkPair(ok.qubit, ok.seq, ok.bell_index)
-        if self.vc.cutoff_s is not None:
-            lp.timer = self.ctx.sched.call_after(self.vc.cutoff_s, self._cutoff, side, lp)
+        cutoff = self.vc.cutoff_s
+        sched = self.ctx.sched
+        lp = _LinkPair(ok.qubit, ok.seq, ok.bell_index, sched.now + cutoff if cutoff is not None else 0.0)
         self.available[side].append(lp)
+        if cutoff is not None and self._expiry[side] is None:
+            self._expiry[side] = sched.call_at(lp.expires, self._expire_oldest, side)
         self._try_swap()
 
     # -- swapping ----------------------------------------------------------------------------------------
@@ -83,11 +85,8 @@ class Intermediate:
         while up and down:
             a = up.popleft()
             b = down.popleft()
-            sched = self.ctx.sched
-            sched.cancel(a.timer)
-            sched.cancel(b.timer)
             if self.swap_time_s > 0.0:
-                sched.call_after(self.swap_time_s, self._swap, a, b)
+                self.ctx.sched.call_after(self.swap_time_s, self._swap, a, b)
             else:
                 self._swap(a, b)
 
@@ -100,8 +99,11 @@ class Intermediate:
         self.records[key_b] = rec
         if self.tombstone_ttl_s != float("inf"):
             # With cutoffs a hole on both sides can leave a record that no message will ever clear.
-            self._purge()
-            self._tomb_order.append((self.ctx.sched.now + self.tombstone_ttl_s, rec))
+            now = self.ctx.sched.now
+            order = self._tomb_order
+            if order and order[0][0] <= now:
+                self._purge()
+            order.append((now + self.tombstone_ttl_s, rec))
         self.links[UP].release(self.node, self.labels[UP])
         self.links[DOWN].release(self.node, self.labels[DOWN])
         for key in (key_a, key_b):
@@ -109,10 +111,20 @@ class Intermediate:
             if track is not None:
                 self._pass_track(track, key[0], rec)
 
-    def _cutoff(self, side: int, lp: _LinkPair) -> None:
-        # Discard the unswapped link pair; tell no one: a TRACK that reaches the hole returns EXPIRE.
+    def _expire_oldest(self, side: int) -> None:
+        """Cutoff: discard every unswapped link pair on ``side`` whose storage time has reached the
+        cutoff. Pairs queue oldest first with one cutoff, so a single timer per side, armed for the
+        oldest pair, replaces one timer per pair."""
+        self._expiry[side] = None
         queue = self.available[side]
-        queue.remove(lp)  # the oldest expires first, so this is almost always queue[0]
+        now = self.ctx.sched.now
+        while queue and queue[0].expires <= now:
+            self._discard(side, queue.popleft())
+        if queue:
+            self._expiry[side] = self.ctx.sched.call_at(queue[0].expires, self._expire_oldest, side)
+
+    def _discard(self, side: int, lp: _LinkPair) -> None:
+        # Tell no one: a TRACK that reaches the hole returns as EXPIRE (notes §1.9).
         self.discards += 1
         self.links[side].pairs_discarded += 1
         self.links[side].release(self.node, self.labels[side])

@@ -6,6 +6,8 @@ releases the qubit at once; a message for an unknown circuit is dropped.
 
 from __future__ import annotations
 
+from functools import partial
+
 from qnp_engine.link.link_layer import LinkLayer
 from qnp_engine.link.messages import LinkErr, LinkOk
 from qnp_engine.network.end_node import EndNode
@@ -31,6 +33,9 @@ class QnpNode:
         self.circuits[circuit_id] = role
         for link_index, label, side in entries:
             self.egp_table[(link_index, label)] = (role, side)
+            # Let the link hand OKs for this label straight to the role (the table's fast path).
+            handler = role.on_ok if side is None else partial(role.on_ok, side=side)
+            self.links[link_index].route(self.name, label, handler)
 
     def on_ok(self, ok: LinkOk) -> None:
         entry = self.egp_table.get((ok.link, ok.purpose))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +28,7 @@ class MemoryNoise:
         return math.isinf(self.t1_s)
 
 
-@dataclass(frozen=True, slots=True)
-class ChannelParams:
+class ChannelParams(NamedTuple):
     """gamma: amplitude-damping probability; p_z: phase-flip probability; p_dep: depolarising prob."""
 
     gamma: float
@@ -37,10 +37,11 @@ class ChannelParams:
 
 
 def channel_params(noise: MemoryNoise, dt: float) -> ChannelParams:
-    gamma = 0.0 if math.isinf(noise.t1_s) else -math.expm1(-dt / noise.t1_s)
+    t1, t2, tdep = noise.t1_s, noise.t2_s, noise.depolarizing_time_s
+    gamma = 0.0 if t1 == math.inf else -math.expm1(-dt / t1)
     # Amplitude damping alone scales coherence by exp(-dt/(2 T1)); the extra dephasing brings the
     # total to exp(-dt/T2). A phase flip with probability p_z scales coherence by (1 - 2 p_z).
-    extra = dt / noise.t2_s - (0.0 if math.isinf(noise.t1_s) else dt / (2 * noise.t1_s))
-    p_z = 0.5 * -math.expm1(-max(extra, 0.0))
-    p_dep = 0.0 if math.isinf(noise.depolarizing_time_s) else -math.expm1(-dt / noise.depolarizing_time_s)
+    extra = dt / t2 - (0.0 if t1 == math.inf else dt / (2 * t1))
+    p_z = 0.5 * -math.expm1(-extra) if extra > 0.0 else 0.0
+    p_dep = 0.0 if tdep == math.inf else -math.expm1(-dt / tdep)
     return ChannelParams(gamma, p_z, p_dep)
