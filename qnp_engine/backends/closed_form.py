@@ -6,6 +6,7 @@ for speed: a Bell-diagonal swap is 16 multiplications, a density-matrix swap one
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -157,6 +158,7 @@ def _block_indices(qubit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 _BLOCKS = (_block_indices(0), _block_indices(1))
 
 
+@lru_cache(maxsize=1)
 def _build_readout_maps() -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
     """For each basis pair, real maps from vec(Re rho), vec(Im rho) to outcome probabilities:
     p_i = sum_jk U_ij conj(U_ik) rho_jk with U the basis rotation."""
@@ -169,18 +171,11 @@ def _build_readout_maps() -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]
     return maps
 
 
+@lru_cache(maxsize=1)
 def _build_swap_matrix() -> np.ndarray:
-    """(64 x 256) matrix: rows (m, a, d, x, y), columns (rho1[a,b,x,e], rho2[c,d,f,y])."""
-    bell = BELL_VECTORS.T.reshape(4, 2, 2)  # bell[m, b, c] = <bc|beta_m>... amplitude of |bc>
-    mat = np.zeros((4, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2), dtype=complex)
-    # out[m, a, d, x, y] = sum conj(bell[m,b,c]) bell[m,e,f] rho1[a,b,x,e] rho2[c,d,f,y]
-    for a in range(2):
-        for d in range(2):
-            for x in range(2):
-                for y in range(2):
-                    for b in range(2):
-                        for c in range(2):
-                            for e in range(2):
-                                for f in range(2):
-                                    mat[:, a, d, x, y, a, b, x, e, c, d, f, y] += bell[:, b, c].conj() * bell[:, e, f]
+    """(64 x 256) matrix: rows (m, a, d, x, y), columns (rho1[a,b,x,e], rho2[c,d,f,y]) with
+    out[m, a, d, x, y] = sum conj(bell[m,b,c]) bell[m,e,f] rho1[a,b,x,e] rho2[c,d,f,y]."""
+    bell = BELL_VECTORS.T.reshape(4, 2, 2)  # bell[m, b, c] = <bc|beta_m>
+    eye = np.eye(2)
+    mat = np.einsum("mbc,mef,aA,xX,dD,yY->madxyAbXecDfY", bell.conj(), bell, eye, eye, eye, eye)
     return mat.reshape(64, 256)
