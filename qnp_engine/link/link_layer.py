@@ -41,12 +41,15 @@ def initial_state(backend: StateBackend, model: AttemptModel, bell_index: int):
 
 
 class _Purpose:
-    __slots__ = ("request", "finish", "active")
+    __slots__ = ("request", "finish", "active", "remaining", "origin", "timeout")
 
-    def __init__(self, request: CreateRequest, finish: float) -> None:
+    def __init__(self, request: CreateRequest, finish: float, origin: str) -> None:
         self.request = request
         self.finish = finish
         self.active = True
+        self.remaining = request.number
+        self.origin = origin
+        self.timeout = None
 
 
 class LinkLayer:
@@ -100,14 +103,28 @@ class LinkLayer:
             return
         p = self._purposes.get(request.purpose)
         if p is None:
-            self._purposes[request.purpose] = _Purpose(request, self._virtual)
+            p = self._purposes[request.purpose] = _Purpose(request, self._virtual, node)
             self._active += 1
         elif not p.active:
             self._active += 1
             p.active = True
             p.request = request
+            p.remaining = request.number
+            p.origin = node
             p.finish = max(p.finish, self._virtual)
+        if request.max_time_s is not None:
+            self.sched.cancel(p.timeout)
+            p.timeout = self.sched.call_after(request.max_time_s, self._time_out, request.purpose)
         self._try_start()
+
+    def _time_out(self, purpose: int) -> None:
+        p = self._purposes[purpose]
+        p.timeout = None
+        if p.active:
+            self.stop(purpose)
+            self.err_handlers[p.origin](LinkErr(self.index, purpose, LinkErrCode.TIMEOUT,
+                                                f"{p.remaining} pair(s) not generated within "
+                                                f"{p.request.max_time_s:g} s"))
 
     def stop(self, purpose: int) -> None:
         p = self._purposes.get(purpose)
@@ -115,6 +132,8 @@ class LinkLayer:
             return
         p.active = False
         self._active -= 1
+        self.sched.cancel(p.timeout)
+        p.timeout = None
         if self._attempt is not None and self._attempt[0] == purpose:
             started = self._attempt[1]
             self.sched.cancel(self._timer)
@@ -200,8 +219,18 @@ class LinkLayer:
         qb = Qubit(b, self.noise[b], now, self._noiseless[b])
         self.ops.new_pair(self._states[bell], qa, qb)
         routes = self._routes
+        p = self._purposes[purpose]
+        measure = p.request.measure_directly
+        if measure:
+            qa.frozen = qb.frozen = True  # M-type: measured at both ends as the herald arrives
         # Both ends learn the herald at the same time (midpoint station); deliver a's OK first.
         (routes.get((a, purpose)) or self.handlers[a])(LinkOk(self.index, purpose, seq, bell, qa, b))
         (routes.get((b, purpose)) or self.handlers[b])(LinkOk(self.index, purpose, seq, bell, qb, a))
+        if measure:
+            self._release_reservation(purpose)
+        if p.remaining is not None:
+            p.remaining -= 1
+            if p.remaining <= 0:
+                self.stop(purpose)
         if self._active:
             self._try_start()

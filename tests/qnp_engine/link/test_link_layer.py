@@ -127,3 +127,35 @@ def test_create_rejects_unreachable_fidelity():
     link.create("A", CreateRequest(purpose=1, min_fidelity=0.9))
     sched.run_until(1.0)
     assert link.pairs_generated == 0 and errors and errors[0].code.value == "unsupported"
+
+
+def test_create_with_a_number_stops_after_that_many_pairs():
+    sched, link = make_link(LinkParams(success_probability=0.5, attempt_time_s=1e-4))
+    for node in "AB":
+        link.bind(node, lambda ok, node=node: link.release(node, ok.purpose), lambda err: None)
+    link.create("A", CreateRequest(purpose=1, number=25))
+    sched.run_until(1.0)
+    assert link.pairs_generated == 25 and link.active_purposes() == 0
+
+
+def test_measure_directly_type_frees_memory_in_the_link_layer():
+    sched, link = make_link(LinkParams(success_probability=0.5, attempt_time_s=1e-4), capacity=1)
+    oks = []
+    for node in "AB":
+        link.bind(node, oks.append, lambda err: None)  # the consumer never releases anything
+    link.create("A", CreateRequest(purpose=1, measure_directly=True, number=40))
+    sched.run_until(1.0)
+    assert link.pairs_generated == 40  # with K-type and one qubit per end this would stop at 1
+    assert all(ok.qubit.frozen for ok in oks)
+    assert link.pools["A"].in_use == 0 and link.pools["B"].in_use == 0
+
+
+def test_create_times_out_with_an_error_to_the_requester():
+    sched, link = make_link(LinkParams(success_probability=1e-6, attempt_time_s=1e-3))
+    errors = []
+    link.bind("A", lambda ok: None, errors.append)
+    link.bind("B", lambda ok: None, lambda err: pytest.fail("only the requester hears of it"))
+    link.create("A", CreateRequest(purpose=3, number=5, max_time_s=0.5))
+    sched.run_until(10.0)
+    assert len(errors) == 1 and errors[0].code.value == "timeout" and errors[0].purpose == 3
+    assert link.active_purposes() == 0 and link.pools["A"].in_use == 0
