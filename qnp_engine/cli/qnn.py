@@ -6,7 +6,6 @@ Bad configuration gives ``field: reason`` lines on stderr and exit status 1, nev
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import typer
@@ -39,11 +38,13 @@ def _summary(r: QnnResult) -> list[str]:
     d = r.distributed
     if d:
         for p in d["pairs"]:
-            rate = "unknown" if math.isinf(p["rate_hz"]) else f"{p['rate_hz']:.1f} Hz"
+            rate = "unknown" if p["rate_hz"] is None else f"{p['rate_hz']:.1f} Hz"
             lines.append(f"pairs {p['nodes'][0]}-{p['nodes'][1]}: fidelity {p['fidelity']:.4f}, rate {rate} "
                          f"({p['source']})")
-        lines.append(f"network: {d['bell_pairs_per_epoch']:.3g} Bell pairs and {d['network_time_per_epoch_s']:.3g} s "
-                     f"per epoch ({d['shots_per_circuit']} shots per circuit)")
+        t = d["network_time_per_epoch_s"]
+        when = "an unknown time (no pair rate)" if t is None else f"{t:.3g} s"
+        lines.append(f"network: {d['bell_pairs_per_epoch']:.3g} Bell pairs and {when} per epoch "
+                     f"({d['shots_per_circuit']} shots per circuit)")
         for s in d["fidelity_sweep"]:
             lines.append(f"  pair fidelity {s['fidelity']:.3f}: test {s['test_accuracy']:.3f}, loss {s['loss']:.6f}")
     e = r.effective_dimension

@@ -121,7 +121,13 @@ def with_channel(circuit: Circuit, where: Placement, fidelity: float) -> Circuit
     return distribute(circuit, where, dict.fromkeys(pairs, fidelity), DistributedCircuit.CHANNEL)
 
 
-def network_time_per_epoch(circuits: int, shots: int, gates: dict[Pair, int], rates: dict[Pair, float]) -> float:
-    """Seconds of Bell-pair generation an epoch needs: node pairs work in parallel, each at its rate."""
-    times = [circuits * shots * n / rates[p] for p, n in gates.items() if n > 0]
-    return max(times, default=0.0)
+def network_time_per_epoch(circuits: float, shots: int, gates: dict[Pair, int],
+                           rates: dict[Pair, float | None]) -> float | None:
+    """Seconds of Bell-pair generation an epoch needs: node pairs work in parallel, each at its rate.
+
+    None when a needed rate is unknown.
+    """
+    used = {p: n for p, n in gates.items() if n > 0}
+    if any(rates.get(p) is None for p in used):
+        return None
+    return max((circuits * shots * n / rates[p] for p, n in used.items()), default=0.0)

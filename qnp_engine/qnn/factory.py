@@ -38,7 +38,7 @@ def prepare(cfg: QnnConfig) -> tuple[Data, Circuit, ReadoutSpec, Objective]:
     data = load_dataset(cfg)
     if data.num_features > cfg.qubits:
         raise QnnConfigError([FieldError("qubits", f"dataset {cfg.dataset.value} has {data.num_features} features; "
-                                         f"angle encoding needs at least that many qubits")])
+                                         "the feature map needs one qubit per feature")])
     circuit = build_circuit(cfg, data.num_features)
     try:
         readout = readout_spec(cfg, data.num_classes)

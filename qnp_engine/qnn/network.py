@@ -20,7 +20,7 @@ from qnp_engine.sim import run_scenario
 class PairSupply:
     pair: Pair
     fidelity: float
-    rate_hz: float
+    rate_hz: float | None  # None: unknown (only a fidelity was given)
     source: str  # "network" or "override"
     path: tuple[str, ...] = ()
     pairs_delivered: int = 0
@@ -49,8 +49,8 @@ def pair_supply(cfg: DistributedConfig, pairs: list[Pair], seed: int) -> dict[Pa
         return {}
     needs_run = cfg.pair_fidelity is None or cfg.pair_rate_hz is None
     if needs_run and cfg.topology is None and cfg.scenario is None:
-        # Only a fidelity given: the rate is unknown, so the network wall time is reported as 0.
-        return {p: PairSupply(p, cfg.pair_fidelity or 1.0, float("inf"), "override") for p in pairs}
+        # Only a fidelity given: the rate is unknown, and so is the network time per epoch.
+        return {p: PairSupply(p, cfg.pair_fidelity or 1.0, cfg.pair_rate_hz, "override") for p in pairs}
     measured: dict[Pair, dict] = {}
     wall = 0.0
     if needs_run:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -37,7 +37,6 @@ class QnnResult:
     config: dict
     distributed: dict | None = None
     effective_dimension: dict | None = None
-    extra: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return json.loads(json.dumps(asdict(self), default=_jsonable))
@@ -57,7 +56,13 @@ def _jsonable(value: Any) -> Any:
 
 def train(config: dict | QnnConfig, on_epoch: EpochCallback | None = None,
           should_stop: StopCheck | None = None) -> QnnResult:
-    """Train the configured QNN. Bad configuration raises ``QnnConfigError`` naming the field."""
+    """Train the configured QNN (a ``QnnConfig`` or its mapping) and return the result.
+
+    ``on_epoch(row)`` gets ``{"epoch", "loss", "train_accuracy", "test_accuracy", "wall_time_s"}``
+    after each epoch; ``should_stop()`` is polled between batches / optimiser steps and ends the
+    run early (``result.stopped``). Bad configuration raises ``QnnConfigError`` naming the field;
+    an engine that cannot run here raises ``RuntimeError`` (e.g. cudaq missing, no GPU).
+    """
     started = time.perf_counter()
     cfg = parse_config(config)
     data, circuit, readout, objective = prepare(cfg)

@@ -120,6 +120,15 @@ def test_network_time_per_epoch() -> None:
     rates = {("A", "B"): 1000.0, ("B", "C"): 100.0}
     # node pairs in parallel: max(10 * 5 * 2 / 1000, 10 * 5 * 1 / 100)
     assert network_time_per_epoch(10, 5, gates, rates) == pytest.approx(0.5)
+    assert network_time_per_epoch(10, 5, gates, {**rates, ("B", "C"): None}) is None  # a rate is unknown
+
+
+def test_fidelity_override_without_a_network(cudaq) -> None:
+    result = train({"samples": 16, "qubits": 2, "reps": 1, "epochs": 1, "seed": 2,
+                    "distributed": {"nodes": ["A", "B"], "pair_fidelity": 0.9, "circuit": "channel"}})
+    d = result.to_dict()["distributed"]
+    assert d["pairs"][0]["source"] == "override" and d["pairs"][0]["fidelity"] == 0.9
+    assert d["pairs"][0]["rate_hz"] is None and d["network_time_per_epoch_s"] is None
 
 
 def test_distributed_training_reports_network_and_sweep(cudaq) -> None:
