@@ -30,6 +30,7 @@ class RequestStats:
     fidelity_sum: float = 0.0
     fidelity_sq_sum: float = 0.0
     latencies: list[float] = field(default_factory=list)
+    latency_sum: float = 0.0
     last_delivery_s: float | None = None
     circuit: int | None = None
     pending_total: int | None = None  # pairs wanted (None: until the end of the run)
@@ -56,7 +57,7 @@ class RequestStats:
 
     @property
     def latency_mean_s(self) -> float:
-        return sum(self.latencies) / len(self.latencies) if self.latencies else 0.0
+        return self.latency_sum / len(self.latencies) if self.latencies else 0.0
 
     def latency_p95_s(self) -> float:
         if not self.latencies:
@@ -134,7 +135,9 @@ class DeliveryCollector:
         r.delivered += 1
         r.fidelity_sum += f
         r.fidelity_sq_sum += f * f
-        r.latencies.append(d.time_s - head.pair.born_s)
+        latency = d.time_s - head.pair.born_s
+        r.latencies.append(latency)
+        r.latency_sum += latency
         r.last_delivery_s = d.time_s
         self.fidelities.setdefault(r.name, []).append(f)
         if self.keep_states:
