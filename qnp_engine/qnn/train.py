@@ -66,6 +66,7 @@ def train(config: dict | QnnConfig, on_epoch: EpochCallback | None = None,
     started = time.perf_counter()
     cfg = parse_config(config)
     data, circuit, readout, objective = prepare(cfg)
+    w0 = initial_weights(cfg, circuit.num_weights)  # checks a given list's length first
     distributed = None
     remote: dict = {}
     run_circuit = circuit
@@ -73,7 +74,6 @@ def train(config: dict | QnnConfig, on_epoch: EpochCallback | None = None,
         plan = plan_distributed(cfg, circuit)
         run_circuit, remote, distributed = plan.circuit, plan.remote, plan.summary
     engine = make_engine(cfg, run_circuit, readout)
-    w0 = initial_weights(cfg, circuit.num_weights)
     outcome = fit(engine, objective, data, cfg, w0, on_epoch, should_stop)
     epochs = max(len(outcome.history), 1)
     if distributed is not None:
