@@ -11,6 +11,7 @@ hottest functions by self time and by inclusive time, as percentages of the simu
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -56,13 +57,15 @@ def report(stacks: dict[tuple[str, ...], float], top: int = 25) -> str:
     return "\n".join(lines)
 
 
-def with_py_spy(sc: Scenario) -> str:
+def with_py_spy(sc: Scenario, engine: str | None = None) -> str:
+    """Profile ``qnp_side.py`` in a child process; ``engine``: another qnp_engine tree to put first on the path."""
     spy = Path(sys.executable).with_name("py-spy")
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "qnp.raw"
         cmd = [str(spy), "record", "-r", "1000", "-f", "raw", "-o", str(raw), "--",
                sys.executable, str(HERE / "qnp_side.py"), sc.to_json(), "0"]
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        env = dict(os.environ, PYTHONPATH=engine) if engine else None
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
         result = json.loads([ln for ln in out.stdout.splitlines() if ln.startswith("{")][-1])
         stacks: dict[tuple[str, ...], float] = defaultdict(float)
         for line in raw.read_text().splitlines():

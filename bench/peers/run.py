@@ -37,14 +37,17 @@ TOOL_NAME = {"qnp": QNP, "qnp-base": BASE, "sequence": "SeQUeNCe", "simqn": "Sim
 TARGET = {"SeQUeNCe": 100.0, "SimQN": 10.0}
 
 
-def run_one(tool: str, python: str, sc: Scenario, round_no: int, baseline: str | None = None) -> dict:
-    """One run in a fresh process; ``qnp-base`` runs QNP Studio with another engine tree first on the path."""
+def run_one(tool: str, python: str, sc: Scenario, round_no: int, baseline: str | None = None,
+            engine: str | None = None) -> dict:
+    """One run in a fresh process; ``engine``/``baseline`` put another engine tree first on QNP Studio's path."""
     script = HERE / ("qnp_side.py" if tool.startswith("qnp") else venvs.PEERS[tool].script)
     cmd = [python, str(script), sc.to_json(), str(round_no)]
     # Every tool simulates on one thread; keep numpy's BLAS pools from spinning on the other core.
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
     if tool == "qnp-base" and baseline:
         env["PYTHONPATH"] = baseline
+    elif tool == "qnp" and engine:
+        env["PYTHONPATH"] = engine
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=sc.wall_budget_s + 120, env=env)
     except subprocess.TimeoutExpired:
@@ -151,10 +154,12 @@ def tables(summary: dict, chains: list[int], sc: Scenario) -> list[str]:
     return lines
 
 
-def fidelity_check(tools: list[str], pythons: dict[str, str], chains: list[int], base: Scenario) -> list[dict]:
+def fidelity_check(tools: list[str], pythons: dict[str, str], chains: list[int], base: Scenario,
+                   engine: str | None = None) -> list[dict]:
     """Noiseless memories: every tool must deliver exactly the Werner swap product (R2)."""
     sc0 = replace(base, memory_noise=False, pairs=min(base.pairs, 200))
-    return [run_one(t, pythons[t], replace(sc0, nodes=n), 0) for n in chains for t in tools if t != "qnp-base"]
+    return [run_one(t, pythons[t], replace(sc0, nodes=n), 0, engine=engine)
+            for n in chains for t in tools if t != "qnp-base"]
 
 
 def check_table(checks: list[dict], summary: dict, base: Scenario) -> list[str]:
@@ -194,7 +199,7 @@ def python_version(python: str) -> str:
 
 def write_results(path: Path, summary: dict, runs: list[dict], checks: list[dict], chains: list[int],
                   sc: Scenario, pythons: dict[str, str], argv: list[str], baseline: str | None,
-                  profiles: dict[int, str]) -> None:
+                  profiles: dict[int, str], engine: str | None = None) -> None:
     versions = {t: next((r["version"] for r in runs if r.get("tool") == TOOL_NAME[t] and "version" in r), "?")
                 for t in pythons}
     lines = [
@@ -208,7 +213,8 @@ def write_results(path: Path, summary: dict, runs: list[dict], checks: list[dict
     ]
     for t in ("qnp", "qnp-base", *ORDER[1:]):
         if t in pythons:
-            where = f" (engine from {baseline})" if t == "qnp-base" else ""
+            tree = baseline if t == "qnp-base" else (engine if t == "qnp" else None)
+            where = f" (engine from {tree})" if tree else ""
             lines.append(f"- {TOOL_NAME[t]} {versions[t]}{where} on Python {python_version(pythons[t])}")
     lines += [
         f"- Scenario: chains of {', '.join(map(str, chains))} nodes, {sc.link_km:g} km links with a midpoint "
@@ -269,6 +275,9 @@ def main() -> None:
     ap.add_argument("--no-check", action="store_true", help="skip the noiseless-memory fidelity check")
     ap.add_argument("--profile", action="store_true",
                     help="append a py-spy profile of QNP Studio on the shortest and longest chain to RESULTS.md")
+    ap.add_argument("--engine", metavar="DIR",
+                    help="run QNP Studio with the qnp_engine package in DIR instead of the working tree (a fixed "
+                         "snapshot, e.g. `git archive COMMIT qnp_engine | tar -x -C DIR`)")
     ap.add_argument("--baseline-engine", metavar="DIR",
                     help="also run QNP Studio with the qnp_engine package found in DIR (e.g. a `git worktree` of an "
                          "older commit) and report the speed-up")
@@ -280,11 +289,11 @@ def main() -> None:
     if unknown:
         ap.error(f"--tools: unknown tool(s) {', '.join(unknown)}; choose from {', '.join(ORDER)}")
 
-    if args.baseline_engine:
-        if not (Path(args.baseline_engine) / "qnp_engine" / "__init__.py").exists():
-            ap.error(f"--baseline-engine: no qnp_engine package in {args.baseline_engine}")
-        if "qnp" in tools:
-            tools.insert(tools.index("qnp") + 1, "qnp-base")
+    for flag, tree in (("--engine", args.engine), ("--baseline-engine", args.baseline_engine)):
+        if tree and not (Path(tree) / "qnp_engine" / "__init__.py").exists():
+            ap.error(f"{flag}: no qnp_engine package in {tree}")
+    if args.baseline_engine and "qnp" in tools:
+        tools.insert(tools.index("qnp") + 1, "qnp-base")
     pythons = {t: (sys.executable if t.startswith("qnp") else str(venvs.ensure(venvs.PEERS[t]))) for t in tools}
     base = Scenario(pairs=args.pairs, wall_budget_s=args.budget, seed=args.seed)
     runs: list[dict] = []
@@ -293,7 +302,7 @@ def main() -> None:
         for n in args.chains:
             sc = replace(base, nodes=n)
             for tool in tools:
-                r = run_one(tool, pythons[tool], sc, rnd, args.baseline_engine)
+                r = run_one(tool, pythons[tool], sc, rnd, args.baseline_engine, args.engine)
                 runs.append(r)
                 if "error" in r:
                     print(f"round {rnd} {r['tool']:10s} n={n}: ERROR {r['error']}", flush=True)
@@ -302,7 +311,7 @@ def main() -> None:
                           f"= {r['delivered'] / r['wall_s']:9.0f} /s, F={r['fidelity_mean']:.4f}, "
                           f"sim {r['sim_time_s']:.3f} s ({r['stopped_by']})", flush=True)
     summary = summarise(runs)
-    checks = [] if args.no_check else fidelity_check(tools, pythons, args.chains, base)
+    checks = [] if args.no_check else fidelity_check(tools, pythons, args.chains, base, args.engine)
     print(f"\n{len(runs) + len(checks)} runs in {time.perf_counter() - t_start:.0f} s\n")
     print("\n".join(tables(summary, args.chains, base)))
     if checks:
@@ -312,11 +321,11 @@ def main() -> None:
         import profile_qnp
 
         for n in sorted({min(args.chains), max(args.chains)}):
-            profiles[n] = profile_qnp.with_py_spy(replace(base, nodes=n, pairs=5000, wall_budget_s=600))
+            profiles[n] = profile_qnp.with_py_spy(replace(base, nodes=n, pairs=5000, wall_budget_s=600), args.engine)
             print("\n" + profiles[n])
     if not args.no_write:
         write_results(Path(args.out), summary, runs, checks, args.chains, base, pythons, sys.argv[1:],
-                      args.baseline_engine, profiles)
+                      args.baseline_engine, profiles, args.engine)
         print(f"\nwrote {args.out}")
 
 
