@@ -23,7 +23,8 @@ class RequestStats:
     dst: str
     path: list[str]
     start_s: float
-    status: str = "pending"     # pending | active | complete | timeout | rejected | unfinished
+    status: str = "pending"     # pending | active | complete | timeout | rejected; at the end also
+    #                             unfinished (fewer pairs than asked) or ended (no pair count given)
     reason: str = ""
     delivered: int = 0
     expired: int = 0

@@ -113,7 +113,11 @@ class Simulation:
         ]
         requests = []
         for r in col.requests.values():
-            status = r.status if r.status not in ("active", "pending") or not self.done else "unfinished"
+            status = r.status
+            if self.done and status in ("active", "pending"):
+                # A request without a pair count runs until the end of the run: it has ended, not
+                # failed. One that wanted N pairs and got fewer is unfinished.
+                status = "ended" if r.pending_total is None else "unfinished"
             test = col.tests.get(r.circuit) if r.circuit is not None else None
             requests.append({
                 "name": r.name, "src": r.src, "dst": r.dst, "pairs_delivered": r.delivered,

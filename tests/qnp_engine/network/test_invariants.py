@@ -185,3 +185,12 @@ def test_snapshots_stream_monotonically_and_match_the_result():
     rows = snaps[-1].rows()
     assert ("request:ab", "pairs_delivered", 500.0) in rows
     assert any(e == "link:A-R1" and m == "pairs_generated" for e, m, _ in rows)
+
+
+def test_request_without_a_pair_count_ends_with_the_run():
+    result = run_scenario(chain(3, p=0.3, pairs=None, seed=2, max_time_s=0.01))
+    r = result.requests[0]
+    assert r["status"] == "ended" and r["pairs_delivered"] > 0
+    assert result.sim_time_s == pytest.approx(0.01)
+    short = run_scenario(chain(3, p=0.001, pairs=10**6, seed=2, max_time_s=0.01)).requests[0]
+    assert short["status"] == "unfinished"
