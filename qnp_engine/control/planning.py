@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 from qnp_engine.control.budget import choose_cutoff, fidelity_bound, rate_estimate_hz
-from qnp_engine.control.routing import fidelity_from_werner, link_models, network_graph, route, werner_parameter
+from qnp_engine.control.routing import Router, fidelity_from_werner, link_models, network_graph, werner_parameter
 from qnp_engine.model.scenario import Qos, Request, Scenario
 from qnp_engine.physical.decoherence import MemoryNoise
 from qnp_engine.physical.fibre import delay_s
@@ -61,8 +61,10 @@ def plan_circuits(scenario: Scenario) -> tuple[list[CircuitPlan], list[RequestPl
     nodes = {n.name: n for n in topo.nodes}
     circuits: dict[tuple, CircuitPlan] = {}
     plans: list[RequestPlan] = []
+    router = Router(graph, sim.routing)
+    bound_cache: dict[tuple, float] = {}
     for req in scenario.requests:
-        path = route(graph, req.src, req.dst, sim.routing)
+        path = router.route(req.src, req.dst)
         if path is None:
             plans.append(RequestPlan(req.name, [], False, f"no usable path between {req.src} and {req.dst}",
                                      None, None, 0.25, 0.0))
@@ -74,8 +76,16 @@ def plan_circuits(scenario: Scenario) -> tuple[list[CircuitPlan], list[RequestPl
         keep = req.qos is Qos.CREATE_AND_KEEP
         path_delay = sum(delay_s(topo.link_length_km(topo.links[i]), sim.light_speed_km_s) for i in idx)
 
-        def bound(cutoff, hop_models=hop_models, at_a=at_a, noises=noises, keep=keep, path_delay=path_delay):
-            return fidelity_bound(hop_models, at_a, noises, cutoff, keep, path_delay, sim.swap_time_s)
+        signature = (tuple(hop_models), tuple(at_a), tuple(noises), keep, path_delay)
+
+        def bound(cutoff, hop_models=hop_models, at_a=at_a, noises=noises, keep=keep, path_delay=path_delay,
+                  signature=signature):
+            # Requests over equal hardware share the budget computation (many circuits, few kinds).
+            key = (signature, cutoff)
+            if key not in bound_cache:
+                bound_cache[key] = fidelity_bound(hop_models, at_a, noises, cutoff, keep, path_delay,
+                                                  sim.swap_time_s)
+            return bound_cache[key]
 
         n = len(hop_models)
         link_required = None

@@ -41,12 +41,36 @@ def network_graph(scenario: Scenario, models: list[AttemptModel]) -> nx.Graph:
     return g
 
 
+_WEIGHTS = {RoutingMetric.FIDELITY: "neg_log_w", RoutingMetric.HOPS: "hops", RoutingMetric.LENGTH: "length"}
+
+
+class Router:
+    """Shortest paths with one Dijkstra per source node, shared by every request from it (a large
+    network with many circuits needs as many Dijkstras as it has sources, not requests)."""
+
+    def __init__(self, graph: nx.Graph, metric: RoutingMetric) -> None:
+        self.graph = graph
+        self.metric = metric
+        self._paths: dict[str, dict[str, list[str]]] = {}
+
+    def route(self, src: str, dst: str) -> list[str] | None:
+        paths = self._paths.get(src)
+        if paths is None:
+            paths = self._paths[src] = nx.single_source_dijkstra_path(self.graph, src, weight=_WEIGHTS[self.metric])
+        path = paths.get(dst)
+        return None if path is None else _usable(self.graph, path, self.metric)
+
+
 def route(graph: nx.Graph, src: str, dst: str, metric: RoutingMetric) -> list[str] | None:
-    weight = {RoutingMetric.FIDELITY: "neg_log_w", RoutingMetric.HOPS: "hops", RoutingMetric.LENGTH: "length"}[metric]
     try:
-        path = nx.shortest_path(graph, src, dst, weight=weight)
+        path = nx.shortest_path(graph, src, dst, weight=_WEIGHTS[metric])
     except (nx.NetworkXNoPath, nx.NodeNotFound):
         return None
+    return _usable(graph, path, metric)
+
+
+def _usable(graph: nx.Graph, path: list[str], metric: RoutingMetric) -> list[str] | None:
+    """A fidelity route through a link with w <= 0 (F <= 1/4) cannot deliver entanglement."""
     if metric is RoutingMetric.FIDELITY and any(
         math.isinf(graph.edges[u, v]["neg_log_w"]) for u, v in zip(path, path[1:], strict=False)
     ):
