@@ -41,7 +41,7 @@ def initial_state(backend: StateBackend, model: AttemptModel, bell_index: int):
 
 
 class _Purpose:
-    __slots__ = ("request", "finish", "active", "remaining", "origin", "timeout")
+    __slots__ = ("request", "finish", "active", "remaining", "origin", "timeout", "generated")
 
     def __init__(self, request: CreateRequest, finish: float, origin: str) -> None:
         self.request = request
@@ -50,6 +50,7 @@ class _Purpose:
         self.remaining = request.number
         self.origin = origin
         self.timeout = None
+        self.generated = 0
 
 
 class LinkLayer:
@@ -82,7 +83,6 @@ class LinkLayer:
         self.attempts = 0
         self.pairs_generated = 0
         self.pairs_discarded = 0
-        self.generated_by_purpose: dict[int, int] = {}
 
     # -- service interface ---------------------------------------------------------------------
     def bind(self, node: str, on_ok: Callable[[LinkOk], None], on_err: Callable[[LinkErr], None]) -> None:
@@ -153,6 +153,11 @@ class LinkLayer:
     def active_purposes(self) -> int:
         return self._active
 
+    @property
+    def generated_by_purpose(self) -> dict[int, int]:
+        """Pairs generated so far for each purpose id (link label)."""
+        return {pid: p.generated for pid, p in self._purposes.items()}
+
     # -- internals ------------------------------------------------------------------------------
     def _release_reservation(self, purpose: int) -> None:
         self.pools[self.a].give(purpose)
@@ -208,9 +213,9 @@ class LinkLayer:
         self._timer = None
         self.attempts += n
         self.pairs_generated += 1
-        self.generated_by_purpose[purpose] = self.generated_by_purpose.get(purpose, 0) + 1
-        self._seq += 1
-        seq = self._seq
+        p = self._purposes[purpose]
+        p.generated += 1
+        self._seq = seq = self._seq + 1
         indices = self.model.bell_indices
         bell = indices[0] if len(indices) == 1 else indices[int(self.sched.uniform() * len(indices))]
         now = self.sched.now
@@ -219,7 +224,6 @@ class LinkLayer:
         qb = Qubit(b, self.noise[b], now, self._noiseless[b])
         self.ops.new_pair(self._states[bell], qa, qb)
         routes = self._routes
-        p = self._purposes[purpose]
         measure = p.request.measure_directly
         if measure:
             qa.frozen = qb.frozen = True  # M-type: measured at both ends as the herald arrives

@@ -74,6 +74,18 @@ def build_network(scenario: Scenario, backend: StateBackend, keep_outcomes: bool
         d = delays[(frm, to)]
         if jitter and isinstance(msg, (Track, Expire)):
             d += jitter * sched.uniform()
+        if type(msg) is Track:
+            # Follow the TRACK through repeaters that have already swapped its pair: each would
+            # only forward it, so one event at the first node with work to do (or the end node)
+            # replaces one event per hop. The arrival time is the same sum of hop delays.
+            role = nodes[to].circuits.get(msg.circuit)
+            while type(role) is Intermediate:
+                hop = role.relay(msg, frm)
+                if hop is None:
+                    break
+                frm, (to, msg) = to, hop
+                d += delays[(frm, to)] + (jitter * sched.uniform() if jitter else 0.0)
+                role = nodes[to].circuits.get(msg.circuit)
         sched.call_after(d, nodes[to].receive, msg, frm)
 
     ctx = NetworkContext(sched, ops, send, collector.deliver, collector.request_event)
