@@ -11,7 +11,7 @@ import heapq
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
+from numpy.random import default_rng  # imported here, not lazily inside the first run's set-up
 
 Timer = list  # [time, seq, fn | None, args]
 
@@ -24,7 +24,7 @@ class Scheduler:
         self._queue: list[Timer] = []
         self._seq = 0
         self.events = 0
-        self.rng = np.random.default_rng(seed)
+        self.rng = default_rng(seed)
         self.stopped = False  # set by whoever decides the run is over; run_until returns at once
         self._uniforms: list[float] = []
         self._next_u = 0
@@ -84,20 +84,26 @@ class Scheduler:
 
     def run_until(self, until: float, max_events: int | None = None) -> None:
         """Run every event with time <= ``until``; the clock ends at ``until``."""
+        if self.stopped or max_events == 0:
+            return
         q = self._queue
         pop = heapq.heappop
         budget = max_events if max_events is not None else -1
-        while q and budget != 0 and not self.stopped:
-            entry = q[0]
-            if entry[0] > until:
-                break
-            pop(q)
-            fn = entry[2]
-            if fn is None:
-                continue
-            self.now = entry[0]
-            self.events += 1
-            budget -= 1
-            fn(*entry[3])
-        if budget != 0 and not self.stopped:
-            self.now = max(self.now, until)
+        n = 0  # events run here; counted locally (one attribute write per call, not per event)
+        try:
+            while q:
+                entry = pop(q)
+                t, _, fn, args = entry
+                if t > until:
+                    heapq.heappush(q, entry)  # (time, seq) is unique: the heap order is unchanged
+                    break
+                if fn is None:
+                    continue
+                self.now = t
+                n += 1
+                fn(*args)
+                if n == budget or self.stopped:
+                    return
+        finally:
+            self.events += n
+        self.now = max(self.now, until)

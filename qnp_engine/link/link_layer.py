@@ -14,8 +14,8 @@ from collections.abc import Callable
 from qnp_engine.backends.base import StateBackend
 from qnp_engine.link.memory import MemoryPool
 from qnp_engine.link.messages import CreateRequest, LinkErr, LinkErrCode, LinkOk
-from qnp_engine.link.qubits import QuantumOps, Qubit
-from qnp_engine.physical.decoherence import MemoryNoise
+from qnp_engine.link.qubits import EntangledPair, QuantumOps, Qubit
+from qnp_engine.physical.decoherence import MemoryNoise, decay_function
 from qnp_engine.physical.heralding import AttemptModel, PairShape
 
 
@@ -41,7 +41,7 @@ def initial_state(backend: StateBackend, model: AttemptModel, bell_index: int):
 
 
 class _Purpose:
-    __slots__ = ("request", "finish", "active", "remaining", "origin", "timeout", "generated")
+    __slots__ = ("request", "finish", "active", "remaining", "origin", "timeout", "generated", "on_ok_a", "on_ok_b")
 
     def __init__(self, request: CreateRequest, finish: float, origin: str) -> None:
         self.request = request
@@ -51,6 +51,9 @@ class _Purpose:
         self.origin = origin
         self.timeout = None
         self.generated = 0
+        # Receivers of this purpose's OKs at ends a and b, resolved once (see LinkLayer._resolve).
+        self.on_ok_a: Callable[[LinkOk], None] | None = None
+        self.on_ok_b: Callable[[LinkOk], None] | None = None
 
 
 class LinkLayer:
@@ -66,14 +69,18 @@ class LinkLayer:
         self._pool_a, self._pool_b = pool_a, pool_b
         self.noise = {a: noise_a, b: noise_b}
         self._noiseless = {a: noise_a.is_noiseless, b: noise_b.is_noiseless}
+        self._end_a = (a, noise_a, noise_a.is_noiseless, decay_function(noise_a))
+        self._end_b = (b, noise_b, noise_b.is_noiseless, decay_function(noise_b))
         self.strict_priority = strict_priority
         self.handlers: dict[str, Callable[[LinkOk], None]] = {}
         self.err_handlers: dict[str, Callable[[LinkErr], None]] = {}
         self._purposes: dict[int, _Purpose] = {}
+        self._single: _Purpose | None = None  # the only purpose, while there is exactly one
         self._routes: dict[tuple[str, int], Callable[[LinkOk], None]] = {}
         self._virtual = 0.0
         self._timer = None
         self._attempt: tuple[int, float] | None = None  # (purpose, start time)
+        self._bell_indices = tuple(model.bell_indices)
         self._seq = 0
         self._active = 0
         self._log_q = math.log1p(-model.success_probability) if model.success_probability < 1 else -math.inf
@@ -89,11 +96,16 @@ class LinkLayer:
         """Default receiver of ``node``'s OKs and errors (the node's QNP entity)."""
         self.handlers[node] = on_ok
         self.err_handlers[node] = on_err
+        for p in self._purposes.values():
+            self._resolve(p)
 
     def route(self, node: str, purpose: int, on_ok: Callable[[LinkOk], None]) -> None:
         """Deliver ``node``'s OKs for ``purpose`` straight to ``on_ok`` (the circuit's role at the
         node, as the node's link-label table would), skipping one dispatch per pair."""
         self._routes[(node, purpose)] = on_ok
+        p = self._purposes.get(purpose)
+        if p is not None:
+            self._resolve(p)
 
     def create(self, node: str, request: CreateRequest) -> None:
         """Start (or keep) generating pairs for ``request.purpose``."""
@@ -104,6 +116,8 @@ class LinkLayer:
         p = self._purposes.get(request.purpose)
         if p is None:
             p = self._purposes[request.purpose] = _Purpose(request, self._virtual, node)
+            self._resolve(p)
+            self._single = p if len(self._purposes) == 1 else None
             self._active += 1
         elif not p.active:
             self._active += 1
@@ -159,6 +173,12 @@ class LinkLayer:
         return {pid: p.generated for pid, p in self._purposes.items()}
 
     # -- internals ------------------------------------------------------------------------------
+    def _resolve(self, p: _Purpose) -> None:
+        """Who receives ``p``'s OKs at each end: its route, else the end's default handler."""
+        purpose = p.request.purpose
+        p.on_ok_a = self._routes.get((self.a, purpose)) or self.handlers.get(self.a)
+        p.on_ok_b = self._routes.get((self.b, purpose)) or self.handlers.get(self.b)
+
     def _release_reservation(self, purpose: int) -> None:
         self.pools[self.a].give(purpose)
         self.pools[self.b].give(purpose)
@@ -186,19 +206,29 @@ class LinkLayer:
         return best
 
     def _try_start(self) -> None:
-        if self._attempt is not None:
+        if self._attempt is not None or not self._active:
             return
-        p = self._choose()
-        if p is None:
-            return
+        pa, pb = self._pool_a, self._pool_b
+        p = self._single
+        if p is not None:
+            # one circuit on this link: the common case, no queueing decision to make
+            if pa.in_use >= pa.capacity or pb.in_use >= pb.capacity:
+                return
+        else:
+            p = self._choose()
+            if p is None:
+                return
         purpose = p.request.purpose
         self._virtual = p.finish
         p.finish += 1.0 / p.request.weight
-        self._pool_a.take(purpose)
-        self._pool_b.take(purpose)
-        n = self._sample_attempts()
-        self._attempt = (purpose, self.sched.now)
-        self._timer = self.sched.call_after(n * self._attempt_time, self._succeed, purpose, n)
+        pa.take(purpose)
+        pb.take(purpose)
+        sched = self.sched
+        # Attempts until the first success, Geometric(p), by inversion of one uniform draw.
+        log_q = self._log_q
+        n = 1 if log_q == -math.inf else max(1, math.ceil(math.log1p(-sched.uniform()) / log_q))
+        self._attempt = (purpose, sched.now)
+        self._timer = sched.call_after(n * self._attempt_time, self._succeed, purpose, n)
 
     def _sample_attempts(self) -> int:
         """Attempts until the first success, Geometric(p), by inversion of one uniform draw."""
@@ -216,20 +246,22 @@ class LinkLayer:
         p = self._purposes[purpose]
         p.generated += 1
         self._seq = seq = self._seq + 1
-        indices = self.model.bell_indices
+        indices = self._bell_indices
         bell = indices[0] if len(indices) == 1 else indices[int(self.sched.uniform() * len(indices))]
         now = self.sched.now
-        a, b = self.a, self.b
-        qa = Qubit(a, self.noise[a], now, self._noiseless[a])
-        qb = Qubit(b, self.noise[b], now, self._noiseless[b])
-        self.ops.new_pair(self._states[bell], qa, qb)
-        routes = self._routes
+        a, noise_a, still_a, decay_a = self._end_a
+        b, noise_b, still_b, decay_b = self._end_b
+        qa = Qubit(a, noise_a, now, still_a, decay_a)
+        qb = Qubit(b, noise_b, now, still_b, decay_b)
+        qa.pair = qb.pair = EntangledPair(self._states[bell], [qa, qb], now)
+        qb.index = 1
         measure = p.request.measure_directly
         if measure:
             qa.frozen = qb.frozen = True  # M-type: measured at both ends as the herald arrives
         # Both ends learn the herald at the same time (midpoint station); deliver a's OK first.
-        (routes.get((a, purpose)) or self.handlers[a])(LinkOk(self.index, purpose, seq, bell, qa, b))
-        (routes.get((b, purpose)) or self.handlers[b])(LinkOk(self.index, purpose, seq, bell, qb, a))
+        index = self.index
+        (p.on_ok_a or self.handlers[a])(LinkOk(index, purpose, seq, bell, qa, b))
+        (p.on_ok_b or self.handlers[b])(LinkOk(index, purpose, seq, bell, qb, a))
         if measure:
             self._release_reservation(purpose)
         if p.remaining is not None:

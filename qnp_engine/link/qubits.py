@@ -11,7 +11,7 @@ because a measurement commutes with operations on other qubits.
 from __future__ import annotations
 
 from qnp_engine.backends.base import StateBackend
-from qnp_engine.physical.decoherence import MemoryNoise, channel_params
+from qnp_engine.physical.decoherence import DecayFunction, MemoryNoise, decay_function
 
 
 class EntangledPair:
@@ -24,25 +24,28 @@ class EntangledPair:
 
 
 class Qubit:
-    __slots__ = ("node", "pair", "index", "last_touch", "noise", "frozen")
+    __slots__ = ("node", "pair", "index", "last_touch", "noise", "frozen", "decay")
 
-    def __init__(self, node: str, noise: MemoryNoise, now: float, noiseless: bool | None = None):
+    def __init__(self, node: str, noise: MemoryNoise, now: float, noiseless: bool | None = None,
+                 decay: DecayFunction | None = None):
         self.node = node
         self.pair: EntangledPair | None = None
         self.index = 0
         self.last_touch = now
         self.noise = noise
         self.frozen = noise.is_noiseless if noiseless is None else noiseless
+        self.decay = decay_function(noise) if decay is None else decay  # storage time -> channel params
 
 
 class QuantumOps:
     """The network layer's narrow window onto quantum states (through one ``StateBackend``)."""
 
-    __slots__ = ("backend", "sched")
+    __slots__ = ("backend", "sched", "_decohere")
 
     def __init__(self, backend: StateBackend, sched) -> None:
         self.backend = backend
         self.sched = sched
+        self._decohere = backend.decohere
 
     def new_pair(self, state, q0: Qubit, q1: Qubit) -> EntangledPair:
         pair = EntangledPair(state, [q0, q1], self.sched.now)
@@ -55,9 +58,8 @@ class QuantumOps:
         if not q.frozen:
             dt = now - q.last_touch
             if dt > 0.0:
-                gamma, p_z, p_dep = channel_params(q.noise, dt)
                 pair = q.pair
-                pair.state = self.backend.decohere(pair.state, q.index, gamma, p_z, p_dep)
+                pair.state = self._decohere(pair.state, q.index, *q.decay(dt))
         q.last_touch = now
 
     def freeze(self, q: Qubit) -> None:
@@ -66,13 +68,23 @@ class QuantumOps:
 
     def swap(self, qa: Qubit, qb: Qubit) -> tuple[int, EntangledPair]:
         """Bell measurement of two qubits at one node; returns the outcome and the joined pair."""
-        self.touch(qa)
-        self.touch(qb)
+        now = self.sched.now
         p1, p2 = qa.pair, qb.pair
+        # Bring both qubits up to now (touch, inlined: this is the hot path of every repeater).
+        if not qa.frozen:
+            dt = now - qa.last_touch
+            if dt > 0.0:
+                p1.state = self._decohere(p1.state, qa.index, *qa.decay(dt))
+        if not qb.frozen:
+            dt = now - qb.last_touch
+            if dt > 0.0:
+                p2.state = self._decohere(p2.state, qb.index, *qb.decay(dt))
+        qa.last_touch = qb.last_touch = now
         outcome, state = self.backend.swap(p1.state, qa.index, p2.state, qb.index, self.sched.uniform())
         x = p1.qubits[1 - qa.index]
         z = p2.qubits[1 - qb.index]
-        joined = EntangledPair(state, [x, z], min(p1.born_s, p2.born_s))
+        b1, b2 = p1.born_s, p2.born_s
+        joined = EntangledPair(state, [x, z], b1 if b1 <= b2 else b2)
         x.pair, x.index = joined, 0
         z.pair, z.index = joined, 1
         qa.frozen = qb.frozen = True
