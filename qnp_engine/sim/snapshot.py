@@ -50,9 +50,15 @@ class Snapshot:
         return asdict(self)
 
     def rows(self) -> list[tuple[str, str, float]]:
-        """One (entity, metric, value) row per number, for a metric-samples table."""
+        """One (entity, metric, value) row per number, for a metric-samples table.
+
+        Links that have not made a single attempt yet are left out: they have nothing to report
+        (their numbers are zeros and the model's fidelity), and a large network has many of them.
+        """
         out: list[tuple[str, str, float]] = []
         for lk in self.links:
+            if not lk.attempts and not lk.pairs_generated:
+                continue
             e = f"link:{lk.a}-{lk.b}"
             out += [(e, "attempts", float(lk.attempts)), (e, "pairs_generated", float(lk.pairs_generated)),
                     (e, "pairs_discarded", float(lk.pairs_discarded)), (e, "fidelity", lk.fidelity_mean)]

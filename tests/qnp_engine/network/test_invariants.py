@@ -194,3 +194,15 @@ def test_request_without_a_pair_count_ends_with_the_run():
     assert result.sim_time_s == pytest.approx(0.01)
     short = run_scenario(chain(3, p=0.001, pairs=10**6, seed=2, max_time_s=0.01)).requests[0]
     assert short["status"] == "unfinished"
+
+
+def test_snapshot_rows_leave_out_idle_links():
+    from qnp_engine.model import load_scenario
+    from tests.scenarios import ROOT_SAMPLES
+
+    scenario = load_scenario(ROOT_SAMPLES / "dumbbell.yaml")
+    only_first = scenario.model_copy(update={"requests": scenario.requests[:1]})
+    sim = Simulation(only_first)
+    rows = list(sim.stream())[-1].rows()
+    linked = {e for e, _, _ in rows if e.startswith("link:")}
+    assert linked == {"link:A1-R1", "link:R1-R2", "link:R2-B1"}  # A2-R1 and R2-B2 never attempted
