@@ -68,6 +68,6 @@ class NetworkContext:
 
     sched: object
     ops: QuantumOps
-    send: Callable[[str, str, object], None]            # (from_node, to_node, message)
+    send: Callable[..., None]          # (from_node, to_node, message[, at]): at = when a waiting TRACK arrived
     deliver: Callable[[Delivery], None]
     request_event: Callable[[str, str, str], None]      # (request, event, detail): started/complete/expired

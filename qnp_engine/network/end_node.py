@@ -82,6 +82,11 @@ class EndNode:
         elif isinstance(msg, Complete):
             self.ctx.request_event(msg.request, "completed_at_tail", msg.reason)
 
+    def on_track(self, track: Track) -> None:
+        """The far end's TRACK has arrived (the simulator may call this directly: no other
+        message type needs the dispatch of ``on_message``)."""
+        self._on_track(track)
+
     def _on_track(self, track: Track) -> None:
         entry = self.pending.pop(track.link_seq, None)
         if entry is None:

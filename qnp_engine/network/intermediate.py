@@ -51,7 +51,9 @@ class Intermediate:
         self.labels = (vc.labels[position - 1], vc.labels[position])
         self.available: tuple[deque[_LinkPair], deque[_LinkPair]] = (deque(), deque())
         self.records: dict[tuple[int, int], _SwapRecord] = {}
-        self.waiting: dict[tuple[int, int], Track] = {}
+        # TRACKs about link pairs not swapped yet: key -> (sent, delay, TRACK, parked); it arrives(d) at
+        # sent + delay. A parked TRACK was taken at send time (see ``park``): it may still be on its way.
+        self.waiting: dict[tuple[int, int], tuple[float, float, Track, bool]] = {}
         self.tombstones: dict[tuple[int, int], float] = {}
         self._tomb_order: deque[tuple[float, tuple[int, int]]] = deque()
         self.tombstone_ttl_s = tombstone_ttl_s
@@ -71,13 +73,19 @@ class Intermediate:
         self.link_errors.append(err.detail)
 
     def on_ok(self, ok: LinkOk, side: int) -> None:
+        self.on_side_ok(side, ok)
+
+    def on_side_ok(self, side: int, ok: LinkOk) -> None:
+        """``on_ok`` with the side first, so that a link can be routed to ``partial(on_side_ok, side)``."""
         cutoff = self.vc.cutoff_s
         sched = self.ctx.sched
         lp = _LinkPair(ok.qubit, ok.seq, ok.bell_index, sched.now + cutoff if cutoff is not None else 0.0)
         self.available[side].append(lp)
         if cutoff is not None and self._expiry[side] is None:
             self._expiry[side] = sched.call_at(lp.expires, self._expire_oldest, side)
-        self._try_swap()
+        up, down = self.available
+        if up and down:
+            self._try_swap()
 
     # -- swapping ----------------------------------------------------------------------------------------
     def _try_swap(self) -> None:
@@ -91,25 +99,47 @@ class Intermediate:
                 self._swap(a, b)
 
     def _swap(self, a: _LinkPair, b: _LinkPair) -> None:
-        outcome, _ = self.ctx.ops.swap(a.qubit, b.qubit)
+        ctx = self.ctx
+        outcome, _ = ctx.ops.swap(a.qubit, b.qubit)
         self.swaps += 1
         rec = _SwapRecord(a, b, outcome)
         key_a, key_b = (UP, a.seq), (DOWN, b.seq)
-        self.records[key_a] = rec
-        self.records[key_b] = rec
+        records = self.records
+        records[key_a] = rec
+        records[key_b] = rec
+        now = ctx.sched.now
         if self.tombstone_ttl_s != float("inf"):
             # With cutoffs a hole on both sides can leave a record that no message will ever clear.
-            now = self.ctx.sched.now
             order = self._tomb_order
             if order and order[0][0] <= now:
                 self._purge()
             order.append((now + self.tombstone_ttl_s, rec))
-        self.links[UP].release(self.node, self.labels[UP])
-        self.links[DOWN].release(self.node, self.labels[DOWN])
-        for key in (key_a, key_b):
-            track = self.waiting.pop(key, None)
-            if track is not None:
-                self._pass_track(track, key[0], rec)
+        links, labels, node = self.links, self.labels, self.node
+        links[UP].release(node, labels[UP])
+        links[DOWN].release(node, labels[DOWN])
+        waiting = self.waiting
+        if waiting:
+            for key in (key_a, key_b):
+                item = waiting.pop(key, None)
+                if item is not None:
+                    self._resume(item, key[0], now, rec)
+
+    def _resume(self, item: tuple[float, float, Track, bool], side: int, now: float, rec: _SwapRecord) -> None:
+        """Pass on a TRACK that waited for this swap, from the moment it arrived or now if later.
+
+        A parked TRACK whose sender sent it after this swap is passed on as the sender's own relay
+        would have done (same sum of delays, so the same arrival times to the last bit)."""
+        sent, delay, track, parked = item
+        if now < sent:
+            self._pass_track(track, side, rec, sent, delay)
+            return
+        arrival = sent + delay
+        if now < arrival:
+            self._pass_track(track, side, rec, arrival)
+            return
+        if parked and arrival < now:
+            self.tracks_waited += 1  # it did arrive before the swap
+        self._pass_track(track, side, rec)
 
     def _expire_oldest(self, side: int) -> None:
         """Cutoff: discard every unswapped link pair on ``side`` whose storage time has reached the
@@ -130,11 +160,19 @@ class Intermediate:
         self.links[side].release(self.node, self.labels[side])
         lp.qubit.frozen = True
         key = (side, lp.seq)
-        track = self.waiting.pop(key, None)
-        if track is not None:
-            self._expire_back(track, side)
-        else:
+        item = self.waiting.pop(key, None)
+        if item is None:
             self._add_tombstone(key)
+            return
+        sent, delay, track, parked = item
+        now = self.ctx.sched.now
+        arrival = sent + delay
+        if arrival > now:
+            self._expire_back(track, side, at=arrival)  # parked: it meets the hole when it arrives
+            return
+        if parked and arrival < now:
+            self.tracks_waited += 1
+        self._expire_back(track, side)
 
     # -- tracking ------------------------------------------------------------------------------------------
     def on_message(self, msg, sender: str) -> None:
@@ -149,7 +187,7 @@ class Intermediate:
                 self._expire_back(msg, side)
             else:
                 self.tracks_waited += 1
-                self.waiting[key] = msg  # arrived before the swap (or before our own OK)
+                self.waiting[key] = (self.ctx.sched.now, 0.0, msg, False)  # arrived before the swap (or our OK)
         elif isinstance(msg, Expire):
             rec = self.records.get((side, msg.link_seq))
             if rec is None:
@@ -165,8 +203,13 @@ class Intermediate:
             self._change_demand(-1)
             self.ctx.send(self.node, self.neighbours[DOWN], msg)
 
-    def _pass_track(self, track: Track, side: int, rec: _SwapRecord) -> None:
-        self.ctx.send(self.node, *self._forwarded(track, side, rec))
+    def _pass_track(self, track: Track, side: int, rec: _SwapRecord, at: float | None = None,
+                    delay: float = 0.0) -> None:
+        to, fwd = self._forwarded(track, side, rec)
+        if at is None:
+            self.ctx.send(self.node, to, fwd)
+        else:
+            self.ctx.send(self.node, to, fwd, at, delay)
 
     def _forwarded(self, track: Track, side: int, rec: _SwapRecord) -> tuple[str, Track]:
         other = 1 - side
@@ -188,15 +231,35 @@ class Intermediate:
         rec = self.records.get((side, track.link_seq))
         return None if rec is None else self._forwarded(track, side, rec)
 
+    def park(self, track: Track, sender: str, sent: float, delay: float) -> bool:
+        """Take ``track``, sent at ``sent`` and due here ``delay`` later, before it arrives, if its
+        link pair is neither swapped nor discarded yet; False if it must arrive as an event here
+        (a tombstone waits for it).
+
+        The TRACK then waits exactly as if it had arrived: the swap passes it on, or the cutoff
+        sends it back as EXPIRE, from its arrival or from now if later. The simulator uses this so
+        that a TRACK needs one event from end to end however many repeaters it waits at; message
+        times and the order of protocol actions are unchanged.
+        """
+        side = UP if sender == self.neighbours[UP] else DOWN
+        key = (side, track.link_seq)
+        if key in self.tombstones or key in self.waiting:
+            return False
+        self.waiting[key] = (sent, delay, track, True)
+        return True
+
     def _mark(self, rec: _SwapRecord, side: int) -> None:
         rec.seen[side] = True
         if rec.seen[UP] and rec.seen[DOWN]:
             self.records.pop((UP, rec.seqs[UP]), None)
             self.records.pop((DOWN, rec.seqs[DOWN]), None)
 
-    def _expire_back(self, track: Track, side: int) -> None:
-        self.ctx.send(self.node, self.neighbours[side],
-                      Expire(track.circuit, track.link_seq, not track.from_head, "cutoff"))
+    def _expire_back(self, track: Track, side: int, at: float | None = None) -> None:
+        msg = Expire(track.circuit, track.link_seq, not track.from_head, "cutoff")
+        if at is None:
+            self.ctx.send(self.node, self.neighbours[side], msg)
+        else:
+            self.ctx.send(self.node, self.neighbours[side], msg, at)
 
     def _add_tombstone(self, key: tuple[int, int]) -> None:
         self._purge()

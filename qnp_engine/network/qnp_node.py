@@ -34,7 +34,7 @@ class QnpNode:
         for link_index, label, side in entries:
             self.egp_table[(link_index, label)] = (role, side)
             # Let the link hand OKs for this label straight to the role (the table's fast path).
-            handler = role.on_ok if side is None else partial(role.on_ok, side=side)
+            handler = role.on_ok if side is None else partial(role.on_side_ok, side)
             self.links[link_index].route(self.name, label, handler)
 
     def on_ok(self, ok: LinkOk) -> None:

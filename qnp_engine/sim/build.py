@@ -70,21 +70,49 @@ def build_network(scenario: Scenario, backend: StateBackend, keep_outcomes: bool
     collector = DeliveryCollector(ops, keep_outcomes, keep_states, settings.seed)
     jitter = settings.message_jitter_s
 
-    def send(frm: str, to: str, msg) -> None:
-        d = delays[(frm, to)]
-        if jitter and isinstance(msg, (Track, Expire)):
-            d += jitter * sched.uniform()
+    def send(frm: str, to: str, msg, at: float | None = None, delay: float = 0.0) -> None:
+        """Classical message ``frm`` -> ``to`` (neighbours), sent now or, for a TRACK that waited
+        at ``frm``, at ``at`` plus the ``delay`` it had already travelled from there."""
+        if jitter:
+            _send_jittered(frm, to, msg)
+            return
+        base = sched.now if at is None else at
+        d = delay + delays[(frm, to)]
         if type(msg) is Track:
             # Follow the TRACK through repeaters that have already swapped its pair: each would
             # only forward it, so one event at the first node with work to do (or the end node)
-            # replaces one event per hop. The arrival time is the same sum of hop delays.
+            # replaces one event per hop. The arrival time is the same sum of hop delays. At a
+            # repeater that has not swapped yet the TRACK is parked until the swap (or the cutoff)
+            # takes it on, still without an event of its own.
+            role = nodes[to].circuits.get(msg.circuit)
+            while type(role) is Intermediate:
+                hop = role.relay(msg, frm)
+                if hop is None:
+                    if role.park(msg, frm, base, d):
+                        return
+                    break
+                frm, (to, msg) = to, hop
+                d += delays[(frm, to)]
+                role = nodes[to].circuits.get(msg.circuit)
+            if role is not None and type(role) is not Intermediate:
+                sched.call_at(base + d, role.on_track, msg)
+                return
+        sched.call_at(base + d, nodes[to].receive, msg, frm)
+
+    def _send_jittered(frm: str, to: str, msg) -> None:
+        # TRACK/EXPIRE delays get random extra delay, drawn hop by hop: the protocol must not depend
+        # on message order. No parking here (a parked TRACK would draw its jitter out of turn).
+        d = delays[(frm, to)]
+        if isinstance(msg, (Track, Expire)):
+            d += jitter * sched.uniform()
+        if type(msg) is Track:
             role = nodes[to].circuits.get(msg.circuit)
             while type(role) is Intermediate:
                 hop = role.relay(msg, frm)
                 if hop is None:
                     break
                 frm, (to, msg) = to, hop
-                d += delays[(frm, to)] + (jitter * sched.uniform() if jitter else 0.0)
+                d += delays[(frm, to)] + jitter * sched.uniform()
                 role = nodes[to].circuits.get(msg.circuit)
         sched.call_after(d, nodes[to].receive, msg, frm)
 
