@@ -260,8 +260,9 @@ class LinkLayer:
             qa.frozen = qb.frozen = True  # M-type: measured at both ends as the herald arrives
         # Both ends learn the herald at the same time (midpoint station); deliver a's OK first.
         index = self.index
-        (p.on_ok_a or self.handlers[a])(LinkOk(index, purpose, seq, bell, qa, b))
-        (p.on_ok_b or self.handlers[b])(LinkOk(index, purpose, seq, bell, qb, a))
+        new = tuple.__new__  # LinkOk without the Python-level __new__ of typing.NamedTuple
+        (p.on_ok_a or self.handlers[a])(new(LinkOk, (index, purpose, seq, bell, qa, b)))
+        (p.on_ok_b or self.handlers[b])(new(LinkOk, (index, purpose, seq, bell, qb, a)))
         if measure:
             self._release_reservation(purpose)
         if p.remaining is not None:

@@ -63,8 +63,14 @@ class QuantumOps:
         q.last_touch = now
 
     def freeze(self, q: Qubit) -> None:
-        self.touch(q)
-        q.frozen = True
+        now = self.sched.now
+        if not q.frozen:  # touch, inlined
+            dt = now - q.last_touch
+            if dt > 0.0:
+                pair = q.pair
+                pair.state = self._decohere(pair.state, q.index, *q.decay(dt))
+            q.frozen = True
+        q.last_touch = now
 
     def swap(self, qa: Qubit, qb: Qubit) -> tuple[int, EntangledPair]:
         """Bell measurement of two qubits at one node; returns the outcome and the joined pair."""

@@ -17,6 +17,9 @@ from qnp_engine.network.circuit import Delivery, NetworkContext, RequestSpec, Vi
 from qnp_engine.network.messages import Assignment, Complete, Expire, Forward, Track
 
 TEST_BASES = ("X", "Y", "Z")
+# Builds a NamedTuple from a full tuple of its fields without the Python-level __new__ of
+# ``typing.NamedTuple`` (one function call less per message on the hot path).
+_new = tuple.__new__
 
 
 class _Pending:
@@ -54,22 +57,26 @@ class EndNode:
     def on_ok(self, ok: LinkOk) -> None:
         ctx = self.ctx
         now = ctx.sched.now
+        seq = ok.seq
+        qubit = ok.qubit
         held = self.vc.keep
         basis = None
         if not held:
             # Measure directly: the qubit is measured now (it stops decohering) and its memory is free.
-            ctx.ops.freeze(ok.qubit)
+            ctx.ops.freeze(qubit)
             basis = self._pick_basis()
             self.link.release(self.node, self.label)
-        entry = _Pending(ok.qubit, basis, held, now)
-        self.pending[ok.seq] = entry
-        assignment = self._assign(ok.seq, entry) if self.is_head else None
-        track = Track(self.vc.circuit_id, ok.seq if self.is_head else 0, ok.bell_index, ok.seq,
-                      self.is_head, assignment, now)
+        entry = _Pending(qubit, basis, held, now)
+        self.pending[seq] = entry
+        if self.is_head:
+            track = _new(Track, (self.vc.circuit_id, seq, ok.bell_index, seq, True, self._assign(seq, entry), now))
+        else:
+            track = _new(Track, (self.vc.circuit_id, 0, ok.bell_index, seq, False, None, now))
         ctx.send(self.node, self.neighbour, track)
-        early = self.early.pop(ok.seq, None)
-        if early is not None:
-            self._on_track(early)
+        if self.early:
+            early = self.early.pop(seq, None)
+            if early is not None:
+                self._on_track(early)
 
     # -- messages ----------------------------------------------------------------------------------
     def on_message(self, msg, sender: str) -> None:
@@ -85,33 +92,33 @@ class EndNode:
     def on_track(self, track: Track) -> None:
         """The far end's TRACK has arrived (the simulator may call this directly: no other
         message type needs the dispatch of ``on_message``)."""
-        self._on_track(track)
-
-    def _on_track(self, track: Track) -> None:
         entry = self.pending.pop(track.link_seq, None)
         if entry is None:
             # The far end's TRACK overtook our own OK (possible with skewed herald delivery).
             self.early_tracks += 1
             self.early[track.link_seq] = track
             return
-        if not self.is_head:
-            entry.assignment = track.assignment
-        assignment = entry.assignment
-        pair_id = track.pair_id if not self.is_head else track.link_seq
+        if self.is_head:
+            assignment = entry.assignment
+            pair_id = track.link_seq
+        else:
+            assignment = entry.assignment = track.assignment
+            pair_id = track.pair_id
+        ctx = self.ctx
+        qubit = entry.qubit
         if entry.held:
-            self.ctx.ops.freeze(entry.qubit)  # handed to the application: its clock stops here
+            ctx.ops.freeze(qubit)  # handed to the application: its clock stops here
             self.link.release(self.node, self.label)
-        test_basis = assignment.test_basis if assignment is not None else None
-        delivery = Delivery(
-            node=self.node, circuit=self.vc.circuit_id, pair_id=pair_id,
-            request=assignment.request if assignment else None,
-            sequence=assignment.sequence if assignment else -1,
-            bell_index=track.bell_index, time_s=self.ctx.sched.now, pair=entry.qubit.pair,
-            basis=test_basis or entry.basis, test_round=test_basis is not None,
-        )
-        self.ctx.deliver(delivery)
+        if assignment is None:
+            request, sequence, test_basis = None, -1, None
+        else:
+            request, sequence, test_basis = assignment
+        ctx.deliver(_new(Delivery, (self.node, self.vc.circuit_id, pair_id, request, sequence, track.bell_index,
+                                    ctx.sched.now, qubit.pair, test_basis or entry.basis, test_basis is not None)))
         if self.is_head:
             self._delivered(assignment)
+
+    _on_track = on_track
 
     def _on_expire(self, msg: Expire) -> None:
         entry = self.pending.pop(msg.link_seq, None)
@@ -198,7 +205,7 @@ class HeadEnd(EndNode):
         sched = self.ctx.sched
         if self.test_probability and sched.uniform() < self.test_probability:
             basis = TEST_BASES[int(sched.uniform() * 3)]
-            entry.assignment = Assignment(None, -1, basis)
+            entry.assignment = _new(Assignment, (None, -1, basis))
             return entry.assignment
         now = self.ctx.sched.now
         for r in self.queue:
@@ -211,9 +218,9 @@ class HeadEnd(EndNode):
             seq_no = r.reuse.popleft() if r.reuse else r.next_seq
             if seq_no == r.next_seq:
                 r.next_seq += 1
-            entry.assignment = Assignment(r.spec.name, seq_no)
+            entry.assignment = _new(Assignment, (r.spec.name, seq_no, None))
             return entry.assignment
-        entry.assignment = Assignment(None, -1)  # surplus: both ends release it
+        entry.assignment = _new(Assignment, (None, -1, None))  # surplus: both ends release it
         return entry.assignment
 
     def _delivered(self, assignment: Assignment | None) -> None:

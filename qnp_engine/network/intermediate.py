@@ -18,6 +18,7 @@ from qnp_engine.network.circuit import NetworkContext, VirtualCircuit
 from qnp_engine.network.messages import Complete, Expire, Forward, Track
 
 UP, DOWN = 0, 1
+_new = tuple.__new__  # a NamedTuple from a full tuple of fields, without its Python-level __new__
 
 
 class _LinkPair:
@@ -57,6 +58,7 @@ class Intermediate:
         self.tombstones: dict[tuple[int, int], float] = {}
         self._tomb_order: deque[tuple[float, tuple[int, int]]] = deque()
         self.tombstone_ttl_s = tombstone_ttl_s
+        self._records_expire = tombstone_ttl_s != float("inf")
         self._expiry: list = [None, None]  # one cutoff timer per side, for its oldest link pair
         self.swap_time_s = swap_time_s
         self.demand = 0
@@ -84,20 +86,15 @@ class Intermediate:
         if cutoff is not None and self._expiry[side] is None:
             self._expiry[side] = sched.call_at(lp.expires, self._expire_oldest, side)
         up, down = self.available
-        if up and down:
-            self._try_swap()
-
-    # -- swapping ----------------------------------------------------------------------------------------
-    def _try_swap(self) -> None:
-        up, down = self.available
-        while up and down:
+        while up and down:  # swap as soon as possible, oldest with oldest (_try_swap, inlined)
             a = up.popleft()
             b = down.popleft()
             if self.swap_time_s > 0.0:
-                self.ctx.sched.call_after(self.swap_time_s, self._swap, a, b)
+                sched.call_after(self.swap_time_s, self._swap, a, b)
             else:
                 self._swap(a, b)
 
+    # -- swapping ----------------------------------------------------------------------------------------
     def _swap(self, a: _LinkPair, b: _LinkPair) -> None:
         ctx = self.ctx
         outcome, _ = ctx.ops.swap(a.qubit, b.qubit)
@@ -108,7 +105,7 @@ class Intermediate:
         records[key_a] = rec
         records[key_b] = rec
         now = ctx.sched.now
-        if self.tombstone_ttl_s != float("inf"):
+        if self._records_expire:
             # With cutoffs a hole on both sides can leave a record that no message will ever clear.
             order = self._tomb_order
             if order and order[0][0] <= now:
@@ -213,10 +210,14 @@ class Intermediate:
 
     def _forwarded(self, track: Track, side: int, rec: _SwapRecord) -> tuple[str, Track]:
         other = 1 - side
-        bell = track.bell_index ^ rec.outcome ^ rec.bells[other]
-        fwd = Track(track.circuit, track.pair_id, bell, rec.seqs[other], track.from_head, track.assignment,
-                    track.t_origin)
-        self._mark(rec, side)
+        circuit, pair_id, bell, _, from_head, assignment, t_origin = track
+        fwd = _new(Track, (circuit, pair_id, bell ^ rec.outcome ^ rec.bells[other], rec.seqs[other], from_head,
+                           assignment, t_origin))
+        seen = rec.seen
+        seen[side] = True
+        if seen[other]:  # both directions have passed: forget the record (_mark, inlined)
+            self.records.pop((UP, rec.seqs[UP]), None)
+            self.records.pop((DOWN, rec.seqs[DOWN]), None)
         return self.neighbours[other], fwd
 
     def relay(self, track: Track, sender: str) -> tuple[str, Track] | None:

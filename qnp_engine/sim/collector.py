@@ -140,7 +140,10 @@ class DeliveryCollector:
         r.latencies.append(latency)
         r.latency_sum += latency
         r.last_delivery_s = d.time_s
-        self.fidelities.setdefault(r.name, []).append(f)
+        fids = self.fidelities.get(r.name)
+        if fids is None:
+            fids = self.fidelities[r.name] = []
+        fids.append(f)
         if self.keep_states:
             self._keep(head.pair.state)
         if self.keep_outcomes and head.basis is not None and tail.basis is not None:
