@@ -36,6 +36,17 @@ class ClosedFormState:
         return np.einsum("k,kij->ij", np.asarray(self.bd, dtype=float), _PROJECTORS)
 
 
+def _bd_state(bd: tuple[float, float, float, float]) -> ClosedFormState:
+    """A Bell-diagonal state without the keyword call of ``__init__`` (the hot path's constructor)."""
+    state = _new_state(ClosedFormState)
+    state.bd = bd
+    state.dm = None
+    return state
+
+
+_new_state = object.__new__
+
+
 def _permute(rho: np.ndarray) -> np.ndarray:
     """Exchange the two qubits of a 4x4 density matrix."""
     return rho.reshape(2, 2, 2, 2).transpose(1, 0, 3, 2).reshape(4, 4)
@@ -69,7 +80,7 @@ class ClosedFormBackend(StateBackend):
                 q = 1.0 - p_dep
                 s = p_dep / 4.0
                 l0, l1, l2, l3 = q * l0 + s, q * l1 + s, q * l2 + s, q * l3 + s
-            return ClosedFormState(bd=(l0, l1, l2, l3))
+            return _bd_state((l0, l1, l2, l3))
         # On a density matrix, split by the decohering qubit's row/column bit: diagonal blocks
         # D0 (0,0) and D1 (1,1) mix linearly, off-diagonal blocks O only shrink. Amplitude damping
         # (gamma), phase flip (p_z) and depolarising (p_dep), applied in that order, give
@@ -95,7 +106,7 @@ class ClosedFormBackend(StateBackend):
             b = s2.bd
             c0, c1, c2, c3 = b[m], b[m ^ 1], b[m ^ 2], b[m ^ 3]  # c[j] = b[j ^ m]
             # out[k] = sum_i a[i] c[i ^ k], written out: this is the engine's hottest line
-            return m, ClosedFormState(bd=(
+            return m, _bd_state((
                 a0 * c0 + a1 * c1 + a2 * c2 + a3 * c3,
                 a0 * c1 + a1 * c0 + a2 * c3 + a3 * c2,
                 a0 * c2 + a1 * c3 + a2 * c0 + a3 * c1,

@@ -162,6 +162,10 @@ class LinkLayer:
         pool.in_use -= 1
         pool.held[purpose] -= 1
         if self._attempt is None and self._active:
+            p = self._single
+            if p is not None and (self._pool_a.in_use >= self._pool_a.capacity
+                                  or self._pool_b.in_use >= self._pool_b.capacity):
+                return  # the other end is still full (_try_start's own first test, without the call)
             self._try_start()
 
     def active_purposes(self) -> int:
@@ -221,8 +225,13 @@ class LinkLayer:
         purpose = p.request.purpose
         self._virtual = p.finish
         p.finish += 1.0 / p.request.weight
-        pa.take(purpose)
-        pb.take(purpose)
+        # MemoryPool.take at both ends, inlined
+        pa.in_use += 1
+        held = pa.held
+        held[purpose] = held.get(purpose, 0) + 1
+        pb.in_use += 1
+        held = pb.held
+        held[purpose] = held.get(purpose, 0) + 1
         sched = self.sched
         # Attempts until the first success, Geometric(p), by inversion of one uniform draw.
         log_q = self._log_q
@@ -246,9 +255,10 @@ class LinkLayer:
         p = self._purposes[purpose]
         p.generated += 1
         self._seq = seq = self._seq + 1
+        sched = self.sched
         indices = self._bell_indices
-        bell = indices[0] if len(indices) == 1 else indices[int(self.sched.uniform() * len(indices))]
-        now = self.sched.now
+        bell = indices[0] if len(indices) == 1 else indices[int(sched.uniform() * len(indices))]
+        now = sched.now
         a, noise_a, still_a, decay_a = self._end_a
         b, noise_b, still_b, decay_b = self._end_b
         qa = Qubit(a, noise_a, now, still_a, decay_a)
@@ -269,5 +279,5 @@ class LinkLayer:
             p.remaining -= 1
             if p.remaining <= 0:
                 self.stop(purpose)
-        if self._active:
+        if self._active and self._attempt is None:
             self._try_start()
