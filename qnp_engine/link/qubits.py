@@ -86,13 +86,21 @@ class QuantumOps:
             if dt > 0.0:
                 p2.state = self._decohere(p2.state, qb.index, *qb.decay(dt))
         qa.last_touch = qb.last_touch = now
-        outcome, state = self.backend.swap(p1.state, qa.index, p2.state, qb.index, self.sched.uniform())
-        x = p1.qubits[1 - qa.index]
-        z = p2.qubits[1 - qb.index]
-        b1, b2 = p1.born_s, p2.born_s
-        joined = EntangledPair(state, [x, z], b1 if b1 <= b2 else b2)
-        x.pair, x.index = joined, 0
-        z.pair, z.index = joined, 1
+        ia, ib = qa.index, qb.index
+        outcome, state = self.backend.swap(p1.state, ia, p2.state, ib, self.sched.uniform())
+        x = p1.qubits[1 - ia]
+        z = p2.qubits[1 - ib]
+        # The joined pair re-uses the first pair's object: nothing else refers to the two pairs
+        # that the Bell measurement consumed (their measured qubits are dropped below).
+        joined = p1
+        joined.state = state
+        joined.qubits = [x, z]
+        b2 = p2.born_s
+        if b2 < joined.born_s:
+            joined.born_s = b2
+        z.pair = joined
+        x.index = 0
+        z.index = 1
         qa.frozen = qb.frozen = True
         qa.pair = qb.pair = None
         return outcome, joined

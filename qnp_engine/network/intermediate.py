@@ -32,13 +32,14 @@ class _LinkPair:
 
 
 class _SwapRecord:
-    __slots__ = ("seqs", "bells", "outcome", "seen")
+    __slots__ = ("seqs", "bells", "outcome", "seen", "made")
 
-    def __init__(self, up: _LinkPair, down: _LinkPair, outcome: int) -> None:
+    def __init__(self, up: _LinkPair, down: _LinkPair, outcome: int, made: float = 0.0) -> None:
         self.seqs = (up.seq, down.seq)
         self.bells = (up.bell, down.bell)
         self.outcome = outcome
         self.seen = [False, False]  # a message has arrived from side UP / DOWN
+        self.made = made
 
 
 class Intermediate:
@@ -59,6 +60,7 @@ class Intermediate:
         self._tomb_order: deque[tuple[float, tuple[int, int]]] = deque()
         self.tombstone_ttl_s = tombstone_ttl_s
         self._records_expire = tombstone_ttl_s != float("inf")
+        self._next_sweep = tombstone_ttl_s  # when to look for swap records no message will clear
         self._expiry: list = [None, None]  # one cutoff timer per side, for its oldest link pair
         self.swap_time_s = swap_time_s
         self.demand = 0
@@ -99,18 +101,14 @@ class Intermediate:
         ctx = self.ctx
         outcome, _ = ctx.ops.swap(a.qubit, b.qubit)
         self.swaps += 1
-        rec = _SwapRecord(a, b, outcome)
+        now = ctx.sched.now
+        rec = _SwapRecord(a, b, outcome, now)
         key_a, key_b = (UP, a.seq), (DOWN, b.seq)
         records = self.records
         records[key_a] = rec
         records[key_b] = rec
-        now = ctx.sched.now
-        if self._records_expire:
-            # With cutoffs a hole on both sides can leave a record that no message will ever clear.
-            order = self._tomb_order
-            if order and order[0][0] <= now:
-                self._purge()
-            order.append((now + self.tombstone_ttl_s, rec))
+        if self._records_expire and now >= self._next_sweep:
+            self._sweep(now)
         links, labels, node = self.links, self.labels, self.node
         links[UP].release(node, labels[UP])
         links[DOWN].release(node, labels[DOWN])
@@ -230,7 +228,21 @@ class Intermediate:
         """
         side = UP if sender == self.neighbours[UP] else DOWN
         rec = self.records.get((side, track.link_seq))
-        return None if rec is None else self._forwarded(track, side, rec)
+        if rec is None:
+            return None
+        # _forwarded, inlined: this runs once per repeater a TRACK passes
+        other = 1 - side
+        circuit, pair_id, bell, _, from_head, assignment, t_origin = track
+        seqs = rec.seqs
+        fwd = _new(Track, (circuit, pair_id, bell ^ rec.outcome ^ rec.bells[other], seqs[other], from_head,
+                           assignment, t_origin))
+        seen = rec.seen
+        seen[side] = True
+        if seen[other]:
+            records = self.records
+            records.pop((UP, seqs[UP]), None)
+            records.pop((DOWN, seqs[DOWN]), None)
+        return self.neighbours[other], fwd
 
     def park(self, track: Track, sender: str, sent: float, delay: float) -> bool:
         """Take ``track``, sent at ``sent`` and due here ``delay`` later, before it arrives, if its
@@ -269,16 +281,22 @@ class Intermediate:
         self._tomb_order.append((expiry, key))
 
     def _purge(self) -> None:
-        """Forget tombstones and swap records older than the longest possible tracking time."""
+        """Forget tombstones older than the longest possible tracking time."""
         now = self.ctx.sched.now
         order = self._tomb_order
         while order and order[0][0] <= now:
-            _, item = order.popleft()
-            if isinstance(item, _SwapRecord):
-                self.records.pop((UP, item.seqs[UP]), None)
-                self.records.pop((DOWN, item.seqs[DOWN]), None)
-            else:
-                self.tombstones.pop(item, None)
+            _, key = order.popleft()
+            self.tombstones.pop(key, None)
+
+    def _sweep(self, now: float) -> None:
+        """Forget swap records older than the longest possible tracking time: with cutoffs a hole
+        on both sides can leave a record that no message will ever clear. One pass over the (few)
+        records per that time, instead of a queue entry per swap."""
+        ttl = self.tombstone_ttl_s
+        records = self.records
+        for key in [key for key, rec in records.items() if rec.made + ttl <= now]:
+            del records[key]
+        self._next_sweep = now + ttl
 
     def _change_demand(self, delta: int) -> None:
         before = self.demand
