@@ -125,16 +125,17 @@ class Intermediate:
         A parked TRACK whose sender sent it after this swap is passed on as the sender's own relay
         would have done (same sum of delays, so the same arrival times to the last bit)."""
         sent, delay, track, parked = item
+        to, fwd = self._forwarded(track, side, rec)
         if now < sent:
-            self._pass_track(track, side, rec, sent, delay)
+            self.ctx.send(self.node, to, fwd, sent, delay)
             return
         arrival = sent + delay
         if now < arrival:
-            self._pass_track(track, side, rec, arrival)
+            self.ctx.send(self.node, to, fwd, arrival)
             return
         if parked and arrival < now:
             self.tracks_waited += 1  # it did arrive before the swap
-        self._pass_track(track, side, rec)
+        self.ctx.send(self.node, to, fwd)
 
     def _expire_oldest(self, side: int) -> None:
         """Cutoff: discard every unswapped link pair on ``side`` whose storage time has reached the
