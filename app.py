@@ -14,7 +14,7 @@ theme.apply()
 PAGES = [
     st.Page("pages/home.py", title="Home", icon="🏠", default=True),
     st.Page("pages/designer.py", title="Designer", icon="🛠️", url_path="designer"),
-    st.Page("pages/requests_qos.py", title="Requests & QoS", icon="🎯", url_path="requests"),
+    st.Page("pages/requests_qos.py", title="Requests & QoS", icon="🎯", url_path="requests_qos"),
     st.Page("pages/run.py", title="Run", icon="▶️", url_path="run"),
     st.Page("pages/qnn.py", title="QNN", icon="🧠", url_path="qnn"),
     st.Page("pages/history.py", title="History", icon="🗂️", url_path="history"),

@@ -5,6 +5,8 @@ The canvas (streamlit-flow), the inspector and the tables all edit one draft (``
 
 from __future__ import annotations
 
+import logging
+
 import streamlit as st
 from streamlit_flow import streamlit_flow
 
@@ -15,25 +17,30 @@ from pages.ui.figures import network_figure
 from pages.ui.flow_adapter import apply_flow
 from pages.ui.layout import compute_layout
 from pages.ui.maps import draft_map
+from pages.ui.router import run_page
 
+log = logging.getLogger("qnp_studio.designer")
 CANVAS_HELP = ("🖱️ **Right-click** empty space: add a node · **drag** a node's right dot onto another node: "
                "connect · **drag**: move · **right-click** a node or link: delete · **click**: inspect")
 
 
 def canvas(draft: Draft) -> None:
-    state, view = session.flow_state()
+    state, _ = session.flow_state()
     returned = streamlit_flow(
-        f"designer_canvas_{session.flow_mount()}", state, height=520, fit_view=True, allow_new_edges=True,
-        enable_pane_menu=True, enable_node_menu=True, enable_edge_menu=True, get_node_on_click=True,
-        get_edge_on_click=True, min_zoom=0.1, hide_watermark=True, show_controls=True)
+        f"designer_canvas_{session.flow_mount()}", state, height=600, fit_view=session.flow_fit(),
+        allow_new_edges=True, enable_pane_menu=True, enable_node_menu=True, enable_edge_menu=True,
+        get_node_on_click=True, get_edge_on_click=True, min_zoom=0.1, hide_watermark=True, show_controls=True)
     if not session.is_new_canvas_event(returned):
         return
     if returned.selected_id:
         session.set_inspect_target(returned.selected_id)
-    new, changes = apply_flow(draft, returned, view)
+    # Diff against the push the canvas was showing: its echo of an older push changes nothing.
+    new, changes = apply_flow(draft, returned, session.base_view(returned), session.flow_aliases())
     if changes.any:
+        log.info("canvas: %s", changes.summary())
         session.set_draft(new)
-        session.notify(changes.summary().capitalize())
+        text = changes.summary()
+        session.notify(text[:1].upper() + text[1:])
         st.rerun()
 
 
@@ -112,4 +119,4 @@ def main() -> None:
         scenario_tab(draft)
 
 
-main()
+run_page(main)

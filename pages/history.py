@@ -6,6 +6,7 @@ import streamlit as st
 
 from pages.ui.history_parts import actions, comparison, run_rows
 from pages.ui.live import run_panel
+from pages.ui.router import run_page
 from pages.ui.services import services
 from storage.errors import RunNotFound
 from storage.models import ACTIVE_STATUSES
@@ -56,4 +57,4 @@ def main() -> None:
                 run_panel(svc, rid, key=f"cmp{rid}", map_height=340, compact=True)
 
 
-main()
+run_page(main)

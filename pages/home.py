@@ -9,6 +9,7 @@ from pages.ui.demo import start_demo
 from pages.ui.draft import draft_from_yaml
 from pages.ui.figures import network_figure
 from pages.ui.maps import draft_map
+from pages.ui.router import run_page
 
 INTRO = """
 Design quantum networks in the browser and simulate them running the **Quantum Network Protocol**
@@ -51,4 +52,4 @@ def main() -> None:
                 "feasibility · ▶️ *Run* to simulate live · 🗂️ *History* to compare and export runs.")
 
 
-main()
+run_page(main)

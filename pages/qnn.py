@@ -6,6 +6,7 @@ import streamlit as st
 
 from pages.ui.live import STATUS_BADGE
 from pages.ui.qnn_parts import config_form, curves, training_available
+from pages.ui.router import run_page
 from pages.ui.services import services
 from storage.models import ACTIVE_STATUSES
 from storage.runs import get_run, list_runs
@@ -61,4 +62,4 @@ def main() -> None:
     watch(svc, pick)
 
 
-main()
+run_page(main)

@@ -9,6 +9,7 @@ from pages.ui import editors, session
 from pages.ui.figures import MapCircuit, network_figure
 from pages.ui.maps import draft_map
 from pages.ui.plans import preview
+from pages.ui.router import run_page
 
 ROUTING = ["fidelity", "hops", "length"]
 HELP = ("**QoS mode**: *measure_directly* pairs are measured at once (e.g. QKD); *create_and_keep* pairs are held "
@@ -31,9 +32,10 @@ def main() -> None:
     st.title("🎯 Requests & QoS")
     draft = session.get_draft()
     st.caption(f"Network **{draft.get('name')}** (from {session.draft_source()}) — edit its topology in the Designer.")
-    st.markdown(HELP)
+    st.caption(HELP)
     scenario, errors = session.validation()
     editors.show_errors(draft, errors, "requests")
+    editors.request_form(draft)
     editors.request_table(draft)
     routing_choice(draft)
     other = [e for e in errors if not e.path.startswith("requests")]
@@ -68,4 +70,4 @@ def main() -> None:
                "fidelity of the pairs they herald (one colour scale everywhere).")
 
 
-main()
+run_page(main)

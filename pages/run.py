@@ -13,6 +13,7 @@ from pages.ui import editors, session
 from pages.ui.draft import error_lines
 from pages.ui.launch import ENGINES, LaunchSettings, engine_problems, launch
 from pages.ui.live import STATUS_BADGE, run_panel
+from pages.ui.router import run_page
 from pages.ui.services import Services, services
 from qnp_engine.model import ScenarioError
 from storage.errors import RunNotFound
@@ -108,4 +109,4 @@ def main() -> None:
         watch(svc, run_id)
 
 
-main()
+run_page(main)

@@ -65,7 +65,9 @@ def draft_from_yaml(text: str) -> Draft:
 
 
 def empty_draft(name: str = "new-network") -> Draft:
-    return {"name": name, "description": "", "defaults": {"link": {}, "node": {}}, "nodes": [], "links": [],
+    # New links default to 10 km of fibre: a length worth drawing (and the physical models need one).
+    return {"name": name, "description": "", "defaults": {"link": {"length_km": 10.0}, "node": {}}, "nodes": [],
+            "links": [],
             "requests": [], "simulation": {"seed": 1, "max_time_s": 10.0}}
 
 

@@ -227,3 +227,26 @@ def _item_errors(draft: Draft, errors, prefix: str) -> None:
     for e in errors:
         if e.path == prefix or e.path.startswith((prefix + ".", prefix + "[")):
             st.error(f"**{describe_path(draft, e.path)}**: {e.message}", icon="⚠️")
+
+
+def request_form(draft: Draft) -> None:
+    """Add one request with plain widgets (keyboard-friendly; the table above edits the rest)."""
+    ends = [str(n.get("name")) for n in draft.get("nodes") or [] if n.get("role") == "end"]
+    if len(ends) < 2:
+        st.info("Requests connect two **end** nodes: set a node's role to *end* in the Designer.", icon="ℹ️")
+        return
+    taken = {r.get("name") for r in draft.get("requests") or []}
+    default = next(f"req{i}" for i in range(1, len(taken) + 2) if f"req{i}" not in taken)
+    with st.form("add_request", border=True):
+        c = st.columns([1, 1, 1, 1.4, 1, 1])
+        name = c[0].text_input("Name", value=default, key="req_name")
+        src = c[1].selectbox("From", ends, key="req_src")
+        dst = c[2].selectbox("To", ends, index=min(1, len(ends) - 1), key="req_dst")
+        qos = c[3].selectbox("QoS mode", QOS, key="req_qos")
+        fmin = c[4].number_input("Min fidelity", value=0.8, format="%.3f", key="req_fmin")
+        pairs = c[5].number_input("Pairs", value=None, step=1, key="req_pairs", placeholder="∞")
+        if st.form_submit_button("➕ Add request"):
+            req = {"name": name.strip(), "src": src, "dst": dst, "qos": qos, "min_fidelity": fmin,
+                   "pairs": int(pairs) if pairs is not None else None}
+            session.set_draft(dict(draft, requests=[*(draft.get("requests") or []), req]))
+            st.rerun()

@@ -70,7 +70,7 @@ def _bin(f: float) -> int:
 def _fidelity_axis() -> dict:
     lo, hi = FIDELITY_RANGE
     return {"colorscale": FIDELITY_COLORSCALE, "cmin": lo, "cmax": hi,
-            "colorbar": {"title": {"text": "fidelity", "side": "top"}, "thickness": 12, "len": 0.8, "x": 1.0,
+            "colorbar": {"title": {"text": "fidelity", "side": "right"}, "thickness": 10, "len": 0.8, "x": 1.0,
                          "xanchor": "left"}}
 
 
@@ -147,8 +147,8 @@ def network_figure(nodes: Sequence[MapNode], links: Sequence[MapLink], circuits:
     }
     if show_occupancy:
         layout["coloraxis2"] = {"colorscale": OCCUPANCY_COLORSCALE, "cmin": 0.0, "cmax": 1.0,
-                                "colorbar": {"title": {"text": "memory", "side": "top"}, "thickness": 12,
-                                             "len": 0.8, "x": 1.09, "xanchor": "left", "tickformat": ".0%"}}
+                                "colorbar": {"title": {"text": "memory in use", "side": "right"}, "thickness": 10,
+                                             "len": 0.8, "x": 1.14, "xanchor": "left", "tickformat": ".0%"}}
     if title:
         layout["title"] = {"text": title, "x": 0.01, "font": {"size": 15}}
     fig.update_layout(**layout)

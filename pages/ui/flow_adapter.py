@@ -7,6 +7,12 @@ canvas (added, moved, connected, deleted) back into a new draft.
 Canvas node ids are the node names; nodes created on the canvas arrive with random ids and
 ``data={"content": <typed text>}``, which ``apply_flow`` turns into a unique node name. Edge ids
 are ``a--b``; the direction React Flow records (source -> target handle) carries no meaning here.
+
+Every state Python pushes is numbered, and each node carries the number in ``data["push"]``. The
+canvas sends back what it shows, so a returned state says which push it was based on, and
+``apply_flow`` applies only the difference from *that* push. This makes the component's echo of a
+push a no-op even when it arrives after a newer Python-side edit, and a user's action on a canvas
+that had not yet received the newest push does not revert that push.
 """
 
 from __future__ import annotations
@@ -34,11 +40,20 @@ ROLE_ICON = {"end": "🔵", "repeater": "🔷"}
 
 @dataclass(frozen=True)
 class CanvasView:
-    """What was drawn: the layout and pixel transform, so moved nodes map back to coordinates."""
+    """One pushed state: its number, the layout and pixel transform, node positions and links as drawn."""
 
     layout: Layout
     transform: CanvasTransform
     sent_px: dict[str, tuple[float, float]]
+    push: int = 0
+    links: frozenset = frozenset()  # frozenset({a, b}) per link drawn
+
+
+def push_of(state: StreamlitFlowState) -> int | None:
+    """The number of the push the returned state was based on (None: no node drawn by Python on it)."""
+    pushes = [n.data.get("push") for n in state.nodes if isinstance(n.data, dict)]
+    numbers = [p for p in pushes if isinstance(p, int)]
+    return max(numbers) if numbers else None
 
 
 def edge_id(a: str, b: str) -> str:
@@ -50,9 +65,12 @@ def _node_label(node: dict) -> str:
     return f"{ROLE_ICON.get(role, '')} **{node.get('name')}**"
 
 
-def flow_from_draft(draft: Draft, selected_id: str | None = None) -> tuple[StreamlitFlowState, CanvasView]:
+def flow_from_draft(draft: Draft, selected_id: str | None = None, previous: CanvasView | None = None,
+                    push: int = 0) -> tuple[StreamlitFlowState, CanvasView]:
+    """Canvas state of the draft, numbered ``push``. ``previous``: keep its pixel scale (nodes do not jump)."""
     layout = compute_layout(draft.get("nodes") or [], draft.get("links") or [])
-    transform = canvas_transform(layout)
+    keep = previous is not None and previous.layout.geo == layout.geo and previous.layout.lat0 == layout.lat0
+    transform = previous.transform if keep else canvas_transform(layout)  # type: ignore[union-attr]
     nodes, sent = [], {}
     for n in draft.get("nodes") or []:
         name = str(n.get("name"))
@@ -62,7 +80,7 @@ def flow_from_draft(draft: Draft, selected_id: str | None = None) -> tuple[Strea
         # A fresh style dict per node: the library's default dict is shared and mutated (app-notes §1.2).
         style = dict(ROLE_NODE_STYLE.get(role, ROLE_NODE_STYLE["repeater"])) | NODE_BOX
         nodes.append(StreamlitFlowNode(
-            id=name, pos=px, data={"content": _node_label(n), "role": role}, node_type="default",
+            id=name, pos=px, data={"content": _node_label(n), "role": role, "push": push}, node_type="default",
             source_position="right", target_position="left", draggable=True, selectable=True,
             connectable=True, deletable=True, style=style))
     edges = []
@@ -76,7 +94,8 @@ def flow_from_draft(draft: Draft, selected_id: str | None = None) -> tuple[Strea
             label=label, label_show_bg=True, label_style={"fontSize": "11px"},
             style={"stroke": color, "strokeWidth": 3}))
     state = StreamlitFlowState(nodes, edges, selected_id=selected_id, timestamp=int(time.time() * 1000))
-    return state, CanvasView(layout, transform, sent)
+    links = frozenset(frozenset((str(lk.get("a")), str(lk.get("b")))) for lk in draft.get("links") or [])
+    return state, CanvasView(layout, transform, sent, push, links)
 
 
 @dataclass(frozen=True)
@@ -103,52 +122,66 @@ class FlowChanges:
         return "; ".join(parts)
 
 
-def apply_flow(draft: Draft, state: StreamlitFlowState, view: CanvasView) -> tuple[Draft, FlowChanges]:
-    """Fold the canvas state into the draft. Returns the new draft and what changed."""
+def apply_flow(draft: Draft, state: StreamlitFlowState, base: CanvasView,
+               aliases: dict[str, str] | None = None) -> tuple[Draft, FlowChanges]:
+    """Apply to ``draft`` what the user changed on the canvas relative to ``base`` (the push it showed).
+
+    ``aliases`` maps the random ids of nodes created on the canvas to the names they were given; it is
+    updated in place, so a state that still uses such an id does not add the node a second time.
+    """
+    aliases = {} if aliases is None else aliases
     out = copy.deepcopy(draft)
     by_name = {str(n.get("name")): n for n in out["nodes"]}
     id_to_name: dict[str, str] = {}
     added, moved = [], []
     for fn in state.nodes:
         px = (float(fn.position.get("x", 0.0)), float(fn.position.get("y", 0.0)))
-        if fn.id in by_name:
-            id_to_name[fn.id] = fn.id
-            before = view.sent_px.get(fn.id)
-            if before is None or max(abs(before[0] - px[0]), abs(before[1] - px[1])) > MOVE_TOLERANCE_PX:
-                _place(by_name[fn.id], view, px)
-                moved.append(fn.id)
+        name = fn.id if fn.id in base.sent_px else aliases.get(fn.id)
+        if name is not None:
+            id_to_name[fn.id] = name
+            before = base.sent_px.get(name)
+            moved_here = before is not None and max(abs(before[0] - px[0]), abs(before[1] - px[1])) > MOVE_TOLERANCE_PX
+            if moved_here and name in by_name:
+                _place(by_name[name], base, px)
+                moved.append(name)
             continue
         text = str((fn.data or {}).get("content", ""))
         name = unique_name(out, text)
         node = new_node(out, name)
-        _place(node, view, px)
+        _place(node, base, px)
         out["nodes"].append(node)
         by_name[name] = node
         id_to_name[fn.id] = name
+        aliases[fn.id] = name
         added.append(name)
-    kept = set(id_to_name.values())
-    removed = [name for name in by_name if name not in kept]
-    out["nodes"] = [n for n in out["nodes"] if str(n.get("name")) in kept]
-    wanted: dict[frozenset, tuple[str, str]] = {}
+    # Deleted on the canvas: drawn in the base push, absent now (nodes added since stay).
+    shown = set(id_to_name.values())
+    removed = [name for name in base.sent_px if name not in shown and name in by_name]
+    if removed:
+        out["nodes"] = [n for n in out["nodes"] if str(n.get("name")) not in removed]
+        out["links"] = [lk for lk in out["links"] if lk.get("a") not in removed and lk.get("b") not in removed]
+    now: dict[frozenset, tuple[str, str]] = {}
     for fe in state.edges:
         a, b = id_to_name.get(fe.source), id_to_name.get(fe.target)
-        if a is None or b is None:
-            continue
-        wanted.setdefault(frozenset((a, b)), (a, b))
-    links, unlinked, have = [], [], set()
-    for lk in out["links"]:
-        key = frozenset((str(lk.get("a")), str(lk.get("b"))))
-        if key in wanted or (key in have and len(key) == 2):
-            links.append(lk)  # kept (a duplicate stays too: validation names it)
-            have.add(key)
-        else:
-            unlinked.append((str(lk.get("a")), str(lk.get("b"))))
+        if a is not None and b is not None:
+            now.setdefault(frozenset((a, b)), (a, b))
+    unlinked = []
+    gone = {key for key in base.links if key not in now and not (key & set(removed))}
+    if gone:
+        keep = []
+        for lk in out["links"]:
+            key = frozenset((str(lk.get("a")), str(lk.get("b"))))
+            if key in gone:
+                unlinked.append((str(lk.get("a")), str(lk.get("b"))))
+            else:
+                keep.append(lk)
+        out["links"] = keep
+    have = {frozenset((str(lk.get("a")), str(lk.get("b")))) for lk in out["links"]}
     linked = []
-    for key, (a, b) in wanted.items():
-        if key not in have:
-            links.append(new_link(out, a, b))
+    for key, (a, b) in now.items():
+        if key not in base.links and key not in have and a in by_name and b in by_name:
+            out["links"].append(new_link(out, a, b))
             linked.append((a, b))
-    out["links"] = links
     changes = FlowChanges(tuple(added), tuple(removed), tuple(moved), tuple(linked), tuple(unlinked))
     return (out if changes.any else draft), changes
 

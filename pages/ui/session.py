@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit_flow.state import StreamlitFlowState
 
 from pages.ui.draft import Draft, draft_from_yaml, push_undo, validate
-from pages.ui.flow_adapter import CanvasView, flow_from_draft
+from pages.ui.flow_adapter import CanvasView, flow_from_draft, push_of
 
 SAMPLES_DIR = Path(__file__).resolve().parents[2] / "sample_topologies"
 DEFAULT_SAMPLE = "chain-3"
@@ -25,6 +25,11 @@ FLOW_STATE = "flow_state"
 FLOW_VIEW = "flow_view"
 FLOW_CONSUMED = "flow_consumed_ts"
 FLOW_MOUNT = "flow_mount"
+FLOW_ALIASES = "flow_aliases"
+FLOW_FIT = "flow_fit"
+FLOW_SEQ = "flow_push_seq"
+FLOW_VIEWS = "flow_views"
+VIEWS_KEPT = 40  # pushed states remembered, to diff a late canvas answer against the push it was based on
 EDITOR_VERSION = "editor_version"
 INSPECT = "inspect_target"
 VALIDATION = "validation_cache"
@@ -84,6 +89,9 @@ def _redraw(remount: bool = False) -> None:
     if remount:
         # A new component key remounts the canvas, which re-fits the view to a new network (app-notes §1.2.4).
         st.session_state[FLOW_MOUNT] = st.session_state.get(FLOW_MOUNT, 0) + 1
+        st.session_state[FLOW_ALIASES] = {}
+        st.session_state.pop(FLOW_VIEW, None)  # a new network gets a fresh pixel scale
+        st.session_state[FLOW_FIT] = bool(get_draft().get("nodes"))
 
 
 def editor_version() -> int:
@@ -94,16 +102,40 @@ def flow_mount() -> int:
     return st.session_state.get(FLOW_MOUNT, 0)
 
 
+def flow_fit() -> bool:
+    """Fit the view on mount? Only when the canvas opens on nodes: React Flow fits once, when the first
+    nodes appear, so a blank canvas with fitting on would zoom in on the first node the user adds."""
+    return st.session_state.setdefault(FLOW_FIT, bool(get_draft().get("nodes")))
+
+
 def flow_state() -> tuple[StreamlitFlowState, CanvasView]:
-    """The state to hand the canvas; rebuilt from the draft after every Python-side change."""
-    if FLOW_STATE not in st.session_state or FLOW_VIEW not in st.session_state:
-        state, view = flow_from_draft(get_draft(), st.session_state.get(INSPECT))
+    """The state to hand the canvas; rebuilt (as a new numbered push) after every Python-side change."""
+    if FLOW_STATE not in st.session_state:
+        seq = st.session_state.get(FLOW_SEQ, 0) + 1
+        state, view = flow_from_draft(get_draft(), st.session_state.get(INSPECT), st.session_state.get(FLOW_VIEW),
+                                      push=seq)
         # Newer than anything the browser sent, even with a client clock ahead of ours: the component
         # only takes Python's state when its timestamp is not older than its own.
         state.timestamp = max(state.timestamp, int(st.session_state.get(FLOW_CONSUMED) or 0) + 1)
+        views = dict(st.session_state.get(FLOW_VIEWS, {}))
+        views[seq] = view
+        st.session_state[FLOW_VIEWS] = {k: v for k, v in views.items() if k > seq - VIEWS_KEPT}
+        st.session_state[FLOW_SEQ] = seq
         st.session_state[FLOW_STATE] = state
         st.session_state[FLOW_VIEW] = view
     return st.session_state[FLOW_STATE], st.session_state[FLOW_VIEW]
+
+
+def base_view(state: StreamlitFlowState) -> CanvasView:
+    """The pushed state a canvas answer was based on (the latest push when it cannot tell)."""
+    views = st.session_state.get(FLOW_VIEWS, {})
+    push = push_of(state)
+    return views.get(push) if push in views else st.session_state[FLOW_VIEW]
+
+
+def flow_aliases() -> dict[str, str]:
+    """Canvas ids of nodes created on the canvas -> the names they were given (see ``apply_flow``)."""
+    return st.session_state.setdefault(FLOW_ALIASES, {})
 
 
 def is_new_canvas_event(state: StreamlitFlowState) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from streamlit_flow.elements import StreamlitFlowEdge, StreamlitFlowNode
 
 from pages.ui import session
@@ -68,6 +70,26 @@ def test_designer_canvas_add_connect_move_delete(open_page) -> None:
     at.button(key="undo").click().run()
     assert [n["name"] for n in at.session_state[session.DRAFT]["nodes"]] == ["A", "R", "B", "C"]
     assert not at.error
+
+
+def test_designer_ignores_a_late_echo_of_an_older_canvas_state(open_page) -> None:
+    at = open_page("pages/designer.py")
+    first = copy.deepcopy(at.session_state[session.FLOW_STATE])  # what the canvas was given first
+    at.button(key="add_end").click().run()  # a newer Python-side edit (a newer push)
+    second = at.session_state[session.FLOW_STATE]
+    assert [n.id for n in second.nodes] == ["A", "R", "B", "E1"]
+    # The canvas's late answer to the first push arrives: it must not delete E1.
+    first.timestamp = second.timestamp + 1_000
+    at.session_state[session.FLOW_STATE] = first
+    at.run()
+    assert [n["name"] for n in at.session_state[session.DRAFT]["nodes"]] == ["A", "R", "B", "E1"]
+    # A user deletion on the newer push that recreates the first state still counts.
+    user = copy.deepcopy(second)
+    user.nodes = [n for n in user.nodes if n.id != "E1"]
+    user.timestamp = first.timestamp + 1_000
+    at.session_state[session.FLOW_STATE] = user
+    at.run()
+    assert [n["name"] for n in at.session_state[session.DRAFT]["nodes"]] == ["A", "R", "B"]
 
 
 def test_designer_tables_show_field_errors_and_undo(open_page) -> None:

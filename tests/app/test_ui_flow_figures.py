@@ -9,7 +9,7 @@ import pytest
 from streamlit_flow.elements import StreamlitFlowEdge, StreamlitFlowNode
 
 from pages.ui.derived import link_physics
-from pages.ui.draft import draft_from_yaml, validate
+from pages.ui.draft import add_node, draft_from_yaml, new_node, validate
 from pages.ui.figures import (
     FIDELITY_RANGE,
     MapCircuit,
@@ -21,7 +21,7 @@ from pages.ui.figures import (
     network_figure,
     timeseries_figure,
 )
-from pages.ui.flow_adapter import apply_flow, flow_from_draft
+from pages.ui.flow_adapter import apply_flow, flow_from_draft, push_of
 from pages.ui.layout import compute_layout
 from pages.ui.maps import draft_map, run_map
 from pages.ui.run_data import headline, key_figures, run_context
@@ -64,11 +64,46 @@ def test_canvas_add_connect_move_delete() -> None:
     state2.nodes = [n for n in state2.nodes if n.id != "A"]
     state2.edges = [e for e in state2.edges if "A" not in (e.source, e.target)]
     newer, changes2 = apply_flow(new, state2, view2)
-    assert changes2.removed == ("A",) and changes2.moved == ("R",) and changes2.unlinked == (("A", "R"),)
+    assert changes2.removed == ("A",) and changes2.moved == ("R",) and changes2.unlinked == ()  # went with A
+    assert [(lk["a"], lk["b"]) for lk in newer["links"]] == [("R", "B"), ("B", "Charlie")]
     assert next(n for n in newer["nodes"] if n["name"] == "R")["y"] < 0.0  # screen down = y down
     assert [n["name"] for n in newer["nodes"]] == ["R", "B", "Charlie"]
     # The request A-B now names a deleted node: kept, and validation says so by field.
     assert any(e.path == "requests[0].src" for e in validate(newer)[1])
+
+
+def test_a_late_state_under_the_canvas_id_does_not_duplicate_the_node() -> None:
+    draft = sample("chain-3")
+    state, view = flow_from_draft(draft)
+    state.nodes.append(StreamlitFlowNode("st-flow-node_z9", (700.0, 400.0), {"content": "Z"}, style={}))
+    aliases: dict[str, str] = {}
+    new, changes = apply_flow(draft, state, view, aliases)
+    assert changes.added == ("Z",) and aliases == {"st-flow-node_z9": "Z"}
+    # The component sends the same state once more before it has taken the redrawn one (id -> name).
+    again, changes2 = apply_flow(new, state, view, aliases)
+    assert not changes2.any and again is new
+
+
+def test_changes_apply_relative_to_the_push_the_canvas_showed() -> None:
+    draft = sample("chain-3")
+    state1, view1 = flow_from_draft(draft, push=1)
+    assert push_of(state1) == 1
+    # Python adds E1 (push 2) while the canvas still shows push 1 ...
+    newer = add_node(draft, new_node(draft, "E1", "end", x=5.0, y=0.0))
+    _, view2 = flow_from_draft(newer, previous=view1, push=2)
+    # ... whose echo must not delete E1,
+    same, changes = apply_flow(newer, state1, view1)
+    assert not changes.any and same is newer
+    # and a user action on push 1 (deleting B) applies on top of push 2.
+    state1.nodes = [n for n in state1.nodes if n.id != "B"]
+    state1.edges = [e for e in state1.edges if "B" not in (e.source, e.target)]
+    after, changes = apply_flow(newer, state1, view1)
+    assert changes.removed == ("B",) and changes.unlinked == ()
+    assert [n["name"] for n in after["nodes"]] == ["A", "R", "E1"]
+    assert [(lk["a"], lk["b"]) for lk in after["links"]] == [("A", "R")]
+    # Deleting a node added in a later push is only possible on a canvas showing that push.
+    state2, _ = flow_from_draft(after, previous=view2, push=3)
+    assert push_of(state2) == 3 and {n.id for n in state2.nodes} == {"A", "R", "E1"}
 
 
 def test_geo_nodes_move_in_degrees() -> None:
@@ -134,7 +169,7 @@ def test_run_map_from_samples() -> None:
     assert next(n for n in nodes if n.name == "R").occupancy == 0.5
     assert circuits == [MapCircuit("ab", ("A", "R", "B"), 0.86, circuits[0].hover)]
     fig = network_figure(nodes, links, circuits, show_occupancy=True)
-    assert fig.layout.coloraxis2.colorbar.title.text == "memory"
+    assert fig.layout.coloraxis2.colorbar.title.text == "memory in use"
 
 
 def test_timeseries_and_html_export() -> None:
