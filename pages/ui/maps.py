@@ -12,6 +12,7 @@ from pages.ui.derived import link_physics
 from pages.ui.draft import Draft
 from pages.ui.figures import MapCircuit, MapLink, MapNode
 from pages.ui.layout import compute_layout
+from qnp_engine.apps import predicted_key_rate_hz
 
 Latest = Mapping[tuple[str, str], float]  # (entity, metric) -> latest value
 
@@ -45,6 +46,14 @@ def _node_hover(n: dict) -> str:
     mem = n.get("memory") or {}
     return (f"<b>{n.get('name')}</b> ({n.get('role')})<br>{mem.get('qubits_per_link', '?')} qubit(s) per link"
             f"<br>T1={mem.get('t1_s', '∞')} s · T2={mem.get('t2_s', '∞')} s")
+
+
+def format_bits(rate: float) -> str:
+    """A key rate with a readable unit: '0 bit/s', '237 bit/s', '1.2 kbit/s'."""
+    for unit, scale in (("Mbit/s", 1e6), ("kbit/s", 1e3)):
+        if rate >= scale:
+            return f"{rate / scale:.3g} {unit}"
+    return f"{rate:.3g} bit/s" if rate else "0 bit/s"
 
 
 def entity_link(a: str, b: str) -> str:
@@ -89,5 +98,8 @@ def run_map(draft: Draft, latest: Latest, paths: Mapping[str, Sequence[str]]
         hover = f"VC {name}: {' → '.join(path)}" + (f"<br>delivered fidelity {f:.4f}" if f is not None else "")
         if delivered is not None:
             hover += f"<br>pairs delivered: {delivered:.0f}"
+        rate = latest.get((f"request:{name}", "throughput_hz"))
+        if f is not None and rate:
+            hover += f"<br>QKD key rate ≈ {format_bits(predicted_key_rate_hz(f, rate))} (BBM92, asymptotic)"
         circuits.append(MapCircuit(name, tuple(path), f, hover))
     return nodes, links, circuits, lat0
