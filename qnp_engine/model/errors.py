@@ -5,7 +5,10 @@ Bottom layer: imported by every other part of the model; imports nothing of the 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from pydantic import ValidationError
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,4 +40,27 @@ def format_loc(loc: tuple[str | int, ...]) -> str:
             out += f".{part}"
         else:
             out = str(part)
+    return out
+
+
+def field_errors(exc: ValidationError, prefix: tuple[str | int, ...] = ()) -> list[FieldError]:
+    """pydantic's errors as ``FieldError``s with plain reasons, under ``prefix``.
+
+    A model-level rule may name the field it is about in its message (``"partition: ..."``); that
+    name is appended to the location so the error points at the field, not at the model.
+    """
+    out = []
+    for err in exc.errors():
+        kind = err["type"]
+        loc = prefix + tuple(err["loc"])
+        if kind == "extra_forbidden":
+            msg = "unknown field (not part of the format; check the spelling)"
+        elif kind == "missing":
+            msg = "required field is missing"
+        else:
+            msg = err["msg"].removeprefix("Value error, ").replace("Input should be", "must be")
+            head, sep, rest = msg.partition(": ")
+            if kind == "value_error" and sep and re.fullmatch(r"[a-z_.]+", head):
+                loc, msg = loc + tuple(head.split(".")), rest
+        out.append(FieldError(format_loc(loc), msg))
     return out

@@ -15,28 +15,12 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from qnp_engine.model.errors import FieldError, ScenarioError, format_loc
+from qnp_engine.model.errors import FieldError, ScenarioError, field_errors
 from qnp_engine.model.rules import check_scenario
 from qnp_engine.model.scenario import Request, Scenario, SimulationSettings
 from qnp_engine.model.topology import Defaults, LinkParams, LinkSpec, NodeSpec, Topology
 
 _TOP_KEYS = ("name", "description", "defaults", "nodes", "links", "requests", "simulation")
-
-
-def _pydantic_errors(exc: ValidationError, prefix: tuple = ()) -> list[FieldError]:
-    out = []
-    for err in exc.errors():
-        loc = prefix + tuple(err["loc"])
-        kind = err["type"]
-        if kind == "extra_forbidden":
-            msg = "unknown field (not part of the format; check the spelling)"
-        elif kind == "missing":
-            msg = "required field is missing"
-        else:
-            msg = err["msg"]
-            msg = msg.removeprefix("Value error, ").replace("Input should be", "must be")
-        out.append(FieldError(format_loc(loc), msg))
-    return out
 
 
 def _line_map(text: str) -> dict[str, int]:
@@ -83,7 +67,7 @@ def _validate_list(items: Any, path: str, model: type[BaseModel], merge: dict) -
         try:
             good.append(model.model_validate(_deep_merge(merge, raw)))
         except ValidationError as exc:
-            errors.extend(_pydantic_errors(exc, (path, i)))
+            errors.extend(field_errors(exc, (path, i)))
     return good, errors
 
 
@@ -99,11 +83,11 @@ def scenario_from_dict(data: Any) -> Scenario:
     try:
         defaults = Defaults.model_validate(data.get("defaults") or {})
     except ValidationError as exc:
-        errors.extend(_pydantic_errors(exc, ("defaults",)))
+        errors.extend(field_errors(exc, ("defaults",)))
     try:
         LinkParams.model_validate(defaults.link)
     except ValidationError as exc:
-        errors.extend(_pydantic_errors(exc, ("defaults", "link")))
+        errors.extend(field_errors(exc, ("defaults", "link")))
     node_defaults = dict(defaults.node)
     link_defaults = dict(defaults.link)
     if "name" in node_defaults:
@@ -112,7 +96,7 @@ def scenario_from_dict(data: Any) -> Scenario:
         try:
             NodeSpec.model_validate({"name": "default", **node_defaults})
         except ValidationError as exc:
-            errors.extend(_pydantic_errors(exc, ("defaults", "node")))
+            errors.extend(field_errors(exc, ("defaults", "node")))
     nodes, e1 = _validate_list(data.get("nodes"), "nodes", NodeSpec, node_defaults)
     links, e2 = _validate_list(data.get("links"), "links", LinkSpec, link_defaults)
     requests, e3 = _validate_list(data.get("requests"), "requests", Request, {})
@@ -123,7 +107,7 @@ def scenario_from_dict(data: Any) -> Scenario:
     try:
         simulation = SimulationSettings.model_validate(data.get("simulation") or {})
     except ValidationError as exc:
-        errors.extend(_pydantic_errors(exc, ("simulation",)))
+        errors.extend(field_errors(exc, ("simulation",)))
     if "name" not in data:
         errors.append(FieldError("name", "required field is missing"))
     if errors:
@@ -134,7 +118,7 @@ def scenario_from_dict(data: Any) -> Scenario:
             defaults=defaults, nodes=nodes, links=links,
         )
     except ValidationError as exc:
-        raise ScenarioError(_pydantic_errors(exc)) from None
+        raise ScenarioError(field_errors(exc)) from None
     scenario = Scenario(topology=topology, requests=requests, simulation=simulation)
     errors = check_scenario(scenario)
     if errors:

@@ -7,7 +7,6 @@ scenario format (``distributed.partition[1]: ...``), for the CLI and the app.
 
 from __future__ import annotations
 
-import re
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,7 +14,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from qnp_engine.model.errors import FieldError, format_loc
+from qnp_engine.model.errors import FieldError, field_errors
 
 
 class QnnConfigError(ValueError):
@@ -216,22 +215,10 @@ def natural_task(dataset: Dataset) -> Task:
 
 def _errors(exc: ValidationError) -> list[FieldError]:
     out = []
-    for err in exc.errors():
-        kind = err["type"]
-        if kind == "extra_forbidden":
-            msg = "unknown field (check the spelling)"
-        elif kind == "missing":
-            msg = "required field is missing"
-        else:
-            msg = err["msg"].removeprefix("Value error, ").replace("Input should be", "must be")
-        loc = tuple(err["loc"])
-        head, sep, rest = msg.partition(": ")
-        if kind == "value_error" and sep and re.fullmatch(r"[a-z_.]+", head):
-            # A cross-field rule: its message names the field ("partition: ..."), relative to loc.
-            loc, msg = loc + tuple(head.split(".")), rest
-            if loc[:2] == ("distributed", "distributed"):
-                loc = loc[1:]
-        out.append(FieldError(format_loc(loc), msg))
+    for e in field_errors(exc):
+        # a rule on the distributed block names its fields relative to the block
+        path = e.path.removeprefix("distributed.") if e.path.startswith("distributed.distributed") else e.path
+        out.append(FieldError(path, e.message))
     return out
 
 
