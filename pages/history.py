@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.ui.history_parts import actions, comparison, run_rows
-from pages.ui.live import run_panel
+from pages.ui.live import run_label, run_panel
 from pages.ui.router import run_page
 from pages.ui.services import services
 from storage.errors import RunNotFound
@@ -32,7 +32,7 @@ def main() -> None:
                      "mean fidelity": st.column_config.NumberColumn(format="%.4f"),
                      "throughput (pairs/s)": st.column_config.NumberColumn(format="%.4g")})
     ids = [r.id for r in runs]
-    labels = {r.id: f"#{r.id} · {r.name} · {r.status}" for r in runs}
+    labels = {r.id: run_label(r) for r in runs}
     tab_open, tab_compare = st.tabs(["🔎 Open a run", "⚖️ Compare two runs"])
     with tab_open:
         pick = st.selectbox("Run", ids, format_func=labels.get, key="history_open")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.ui.live import STATUS_BADGE
+from pages.ui.live import STATUS_BADGE, run_label
 from pages.ui.qnn_parts import config_form, curves, training_available
 from pages.ui.router import run_page
 from pages.ui.services import services
@@ -45,7 +45,9 @@ def main() -> None:
     if problem:
         st.info(f"QNN training is not available in this installation yet: {problem}. The configuration form below "
                 "already validates settings.", icon="ℹ️")
-    with st.expander("⚙️ Configure and launch", expanded=st.session_state.get(RUN_KEY) is None):
+    watching = st.session_state.get(RUN_KEY) is not None
+    label = "⚙️ Configure and launch another training" if watching else "⚙️ Configure and launch"
+    with st.expander(label, expanded=not watching):
         run_id = config_form(svc, can_launch=problem is None)
     if run_id is not None:
         st.session_state[RUN_KEY] = run_id
@@ -56,7 +58,7 @@ def main() -> None:
     ids = [r.id for r in runs]
     current = st.session_state.get(RUN_KEY)
     pick = st.selectbox("Watching QNN run", ids, index=ids.index(current) if current in ids else 0,
-                        format_func=lambda i: next(f"#{r.id} · {r.name} · {r.status}" for r in runs if r.id == i),
+                        format_func=lambda i: next(run_label(r) for r in runs if r.id == i),
                         key=f"qnn_watch_{current}")
     st.session_state[RUN_KEY] = pick
     watch(svc, pick)

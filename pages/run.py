@@ -12,13 +12,16 @@ import streamlit as st
 from pages.ui import editors, session
 from pages.ui.draft import error_lines
 from pages.ui.launch import ENGINES, LaunchSettings, engine_problems, launch
-from pages.ui.live import STATUS_BADGE, run_panel
+from pages.ui.live import run_charts, run_label, run_top
 from pages.ui.router import run_page
 from pages.ui.services import Services, services
 from qnp_engine.model import ScenarioError
 from storage.errors import RunNotFound
 from storage.models import ACTIVE_STATUSES
 from storage.runs import get_run, list_runs
+
+MAP_EVERY_S = 0.9  # a fragment's timer starts when its previous run ends: 0.9 s keeps the map at >= 1 refresh/s
+CHARTS_EVERY_S = 3.0
 
 
 def launch_form(svc: Services, draft: dict) -> None:
@@ -70,7 +73,7 @@ def pick_run(svc: Services) -> int | None:
     if not ids:
         st.info("No runs yet: launch one above.", icon="ℹ️")
         return None
-    labels = {r.id: f"#{r.id} · {r.name} · {STATUS_BADGE.get(r.status, r.status)}" for r in runs}
+    labels = {r.id: run_label(r) for r in runs}
     choice = st.selectbox("Watching run", ids, index=ids.index(active) if active in ids else 0,
                           format_func=lambda i: labels.get(i, f"#{i}"), key=f"watch_{active}")
     if choice != active:
@@ -86,13 +89,19 @@ def watch(svc: Services, run_id: int) -> None:
         st.warning(str(exc))
         return
 
-    @st.fragment(run_every=1.0 if polling else None)
-    def live() -> None:
-        run = run_panel(svc, run_id, key="live").run
+    # The map refreshes every second; the charts, which read one series per request and metric, less often.
+    @st.fragment(run_every=MAP_EVERY_S if polling else None)
+    def live_map() -> None:
+        run = run_top(svc, run_id, key="live").run
         if polling and run.status not in ACTIVE_STATUSES:
-            st.rerun()  # a full rerun re-creates the fragment without run_every: polling stops
+            st.rerun()  # a full rerun re-creates the fragments without run_every: polling stops
 
-    live()
+    @st.fragment(run_every=CHARTS_EVERY_S if polling else None)
+    def live_charts() -> None:
+        run_charts(svc, run_id, key="live")
+
+    live_map()
+    live_charts()
 
 
 def main() -> None:
@@ -101,8 +110,11 @@ def main() -> None:
     if svc is None:
         return
     draft = session.get_draft()
-    with st.expander(f"🚀 Launch **{draft.get('name')}** ({len(draft.get('requests') or [])} requests)",
-                     expanded=session.active_run() is None and "run" not in st.query_params):
+    watching = session.active_run() is not None or "run" in st.query_params
+    # A different label once a run is watched: a new expander, collapsed, so the live view fits the screen.
+    label = "🚀 Launch another run of" if watching else "🚀 Launch"
+    with st.expander(f"{label} **{draft.get('name')}** ({len(draft.get('requests') or [])} requests)",
+                     expanded=not watching):
         launch_form(svc, draft)
     run_id = pick_run(svc)
     if run_id is not None:

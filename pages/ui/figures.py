@@ -25,6 +25,7 @@ SERIES_COLORS = ("#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf
                  "#2ca02c", "#d62728")
 BINS = 24
 LABEL_LIMIT = 40  # above this many nodes, names go to the hover text only
+HOVER_LINK_LIMIT = 120  # above this many links, links get no hover text (see network_figure)
 
 
 @dataclass(frozen=True)
@@ -113,8 +114,12 @@ def network_figure(nodes: Sequence[MapNode], links: Sequence[MapLink], circuits:
         fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=key is None,
                                  name="link (no data)", line={"color": color, "width": 4,
                                                               "dash": "dot" if key is None else "solid"}))
-    # Invisible midpoint markers: the hover text of each link and the fidelity colour bar.
+    # Invisible midpoint markers: the hover text of each link and the fidelity colour bar. Above
+    # HOVER_LINK_LIMIT links only a few carry the colour bar: hundreds of extra SVG points make every
+    # redraw of a live map slower in the browser.
     mids = [lk for group in groups.values() for lk in group]
+    if len(mids) > HOVER_LINK_LIMIT:
+        mids = mids[:2]
     if mids:
         fid = [lk.fidelity if lk.fidelity is not None else float("nan") for lk in mids]
         fig.add_trace(go.Scatter(
@@ -142,8 +147,11 @@ def network_figure(nodes: Sequence[MapNode], links: Sequence[MapLink], circuits:
     layout: dict = {
         "height": height, "margin": {"l": 10, "r": 10, "t": 36 if title else 10, "b": 10},
         "coloraxis": _fidelity_axis(), "plot_bgcolor": "white", "hovermode": "closest",
-        # Legend under the map: many circuits would wrap over the title or the network above.
-        "legend": {"orientation": "h", "yanchor": "top", "y": -0.02, "x": 0.0, "bgcolor": "rgba(255,255,255,0.6)"},
+        # Legend under a map without axes (many circuits would wrap over the network); above a geographic
+        # map, whose bottom edge holds the longitude axis.
+        "legend": ({"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0}
+                   if geo_lat0 is not None else {"orientation": "h", "yanchor": "top", "y": -0.02, "x": 0.0})
+        | {"bgcolor": "rgba(255,255,255,0.6)"},
     }
     if show_occupancy:
         layout["coloraxis2"] = {"colorscale": OCCUPANCY_COLORSCALE, "cmin": 0.0, "cmax": 1.0,

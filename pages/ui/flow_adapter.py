@@ -30,6 +30,7 @@ from pages.ui.figures import fidelity_color
 from pages.ui.layout import CanvasTransform, Layout, canvas_transform, compute_layout
 
 MOVE_TOLERANCE_PX = 0.5
+EDGE_LABEL_LIMIT = 60
 ROLE_NODE_STYLE = {
     "end": {"background": "#e3f2fd", "border": "2px solid #1565c0", "borderRadius": "18px"},
     "repeater": {"background": "#eceff1", "border": "2px solid #546e7a", "borderRadius": "4px"},
@@ -85,13 +86,15 @@ def flow_from_draft(draft: Draft, selected_id: str | None = None, previous: Canv
             connectable=True, deletable=True, style=style))
     edges = []
     physics = link_physics(draft)
+    # Edge labels are the canvas's costliest elements: above EDGE_LABEL_LIMIT links only invalid ones get one.
+    labelled = len(draft.get("links") or []) <= EDGE_LABEL_LIMIT
     for lk, phys in zip(draft.get("links") or [], physics, strict=True):
         a, b = str(lk.get("a")), str(lk.get("b"))
-        label = f"{phys.length_km:.1f} km" if phys is not None else "⚠ invalid"
+        label = "⚠ invalid" if phys is None else f"{phys.length_km:.1f} km" if labelled else ""
         color = fidelity_color(phys.fidelity if phys is not None else None)
         edges.append(StreamlitFlowEdge(
             id=edge_id(a, b), source=a, target=b, edge_type="straight", deletable=True, focusable=True,
-            label=label, label_show_bg=True, label_style={"fontSize": "11px"},
+            label=label, label_show_bg=bool(label), label_style={"fontSize": "11px"},
             style={"stroke": color, "strokeWidth": 3}))
     state = StreamlitFlowState(nodes, edges, selected_id=selected_id, timestamp=int(time.time() * 1000))
     links = frozenset(frozenset((str(lk.get("a")), str(lk.get("b")))) for lk in draft.get("links") or [])

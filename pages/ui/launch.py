@@ -7,6 +7,7 @@ process and the pages poll the database.
 from __future__ import annotations
 
 import copy
+import importlib.util
 from dataclasses import dataclass
 
 import streamlit as st
@@ -21,18 +22,24 @@ ENGINES = {
 }
 
 
+# The Python package each optional engine needs, and the extra that installs it.
+ENGINE_PACKAGES = {"cudaq": ("cudaq", "cudaq"), "qiskit": ("qiskit_aer", "qiskit")}
+
+
 @st.cache_resource(show_spinner=False)
 def engine_problems() -> dict[str, str | None]:
-    """Engine name -> None when usable here, else the reason (with the install command)."""
-    from qnp_engine.backends.registry import make_backend
+    """Engine name -> None when its package is installed here, else why not (with the install command).
 
+    Only looks for the package (importing CUDA-Q and Qiskit-Aer in the app server would cost seconds on the
+    first visit); an engine that is installed but broken fails its run in the worker with the reason.
+    """
     out: dict[str, str | None] = {}
     for name in ENGINES:
-        try:
-            make_backend(name)
+        package, extra = ENGINE_PACKAGES.get(name, (None, None))
+        if package is None or importlib.util.find_spec(package) is not None:
             out[name] = None
-        except Exception as exc:  # noqa: BLE001 - BackendUnavailable or an import-time failure: show it
-            out[name] = str(exc)
+        else:
+            out[name] = f"the {package} package is not installed (pip install 'qnp-studio[{extra}]')"
     return out
 
 

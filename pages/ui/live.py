@@ -57,6 +57,13 @@ def _series(svc: Services, run: Run, names: list[str]) -> dict[str, list[Series]
     return {m: [Series(n, *entry["data"].get((n, m), ([], []))) for n in names] for m in REQUEST_METRICS}
 
 
+def run_label(run: Run) -> str:
+    """How a run is named in pickers: stable (no status: a picker keeps the label it first showed)."""
+    when = run.created_at.strftime("%Y-%m-%d %H:%M") if run.created_at else ""
+    tag = f" · {run.label}" if run.label else ""
+    return f"#{run.id} · {run.name}{tag} · {run.engine or ''} · seed {run.seed} · {when} UTC"
+
+
 def status_line(run: Run, sim_time_s: float | None, max_time_s: float | None) -> None:
     badge = STATUS_BADGE.get(run.status, run.status)
     when = f" · sim time {sim_time_s:.3g} s" if sim_time_s is not None else ""
@@ -66,8 +73,8 @@ def status_line(run: Run, sim_time_s: float | None, max_time_s: float | None) ->
                      f"{run.progress:.0%}")
 
 
-def run_panel(svc: Services, run_id: int, *, key: str, map_height: int = 430, compact: bool = False) -> Panel:
-    """Draw the run; returns the run row as read (the caller decides whether to keep polling) and the figures."""
+def run_top(svc: Services, run_id: int, *, key: str, map_height: int = 430, compact: bool = False) -> Panel:
+    """Status, cancel, the fidelity map and the key figures: the part of a run view that changes fastest."""
     view = run_with_latest(svc.engine, run_id)
     run, latest = view.run, view.latest.values
     panel = Panel(run)
@@ -85,7 +92,7 @@ def run_panel(svc: Services, run_id: int, *, key: str, map_height: int = 430, co
     if ctx.draft is None:
         st.info(f"No map: the submitted scenario does not load ({ctx.problem}).")
         return panel
-    # Compact (side-by-side comparison): map and key figures stacked, no time-series charts.
+    # Compact (side-by-side comparison): map and key figures stacked.
     left, right = (st.container(), st.container()) if compact else st.columns([0.6, 0.4], gap="small")
     with left:
         nodes, links, circuits, lat0 = run_map(ctx.draft, latest, ctx.paths)
@@ -95,29 +102,47 @@ def run_panel(svc: Services, run_id: int, *, key: str, map_height: int = 430, co
         st.plotly_chart(fig, key=f"{key}_map")
         panel.figures["fidelity_map"] = fig
     with right:
-        rows = key_figures(run.summary, latest)
-        if rows:
-            st.dataframe(rows, hide_index=True, width="stretch", key=f"{key}_figures", column_config={
-                "fidelity": st.column_config.NumberColumn(format="%.4f"),
-                "pairs/s": st.column_config.NumberColumn(format="%.4g"),
-                "latency (ms)": st.column_config.NumberColumn(format="%.3g"),
-                "expired": None, "reason": None})
-            for row in rows:
-                if row.get("reason"):
-                    st.caption(f"**{row['request']}** ({row['status']}): {row['reason']}")
-        else:
-            st.caption("No samples yet." if run.status in ACTIVE_STATUSES else "This run recorded no requests.")
-        if run.summary:
-            s = run.summary
-            st.caption(f"{s.get('events', 0):,} events · {s.get('sim_time_s', 0):.3g} s simulated in "
-                       f"{s.get('wall_time_s', 0):.2f} s wall · Jain fairness {s.get('jain_fairness') or 0:.3f}")
-    if compact:
-        return panel
-    series = _series(svc, run, request_names(latest, ctx))
+        _figures(run, latest)
+    return panel
+
+
+def _figures(run: Run, latest) -> None:
+    rows = key_figures(run.summary, latest)
+    if rows:
+        st.dataframe(rows, hide_index=True, width="stretch", column_config={
+            "fidelity": st.column_config.NumberColumn(format="%.4f"),
+            "pairs/s": st.column_config.NumberColumn(format="%.4g"),
+            "latency (ms)": st.column_config.NumberColumn(format="%.3g"),
+            "expired": None, "reason": None})
+        for row in rows:
+            if row.get("reason"):
+                st.caption(f"**{row['request']}** ({row['status']}): {row['reason']}")
+    else:
+        st.caption("No samples yet." if run.status in ACTIVE_STATUSES else "This run recorded no requests.")
+    if run.summary:
+        s = run.summary
+        st.caption(f"{s.get('events', 0):,} events · {s.get('sim_time_s', 0):.3g} s simulated in "
+                   f"{s.get('wall_time_s', 0):.2f} s wall · Jain fairness {s.get('jain_fairness') or 0:.3f}")
+
+
+def run_charts(svc: Services, run_id: int, *, key: str) -> dict[str, go.Figure]:
+    """Throughput, delivered fidelity and latency of every request over simulated time."""
+    view = run_with_latest(svc.engine, run_id)
+    ctx = _context(view.run)
+    series = _series(svc, view.run, request_names(view.latest.values, ctx))
+    figures = {}
     cols = st.columns(len(REQUEST_METRICS))
     for col, (metric, (title, y_title, factor)) in zip(cols, REQUEST_METRICS.items(), strict=True):
         with col:
             fig = timeseries_figure(scaled(series[metric], factor), y_title=y_title, title=title)
             st.plotly_chart(fig, key=f"{key}_{metric}")
-            panel.figures[metric] = fig
+            figures[metric] = fig
+    return figures
+
+
+def run_panel(svc: Services, run_id: int, *, key: str, map_height: int = 430, compact: bool = False) -> Panel:
+    """The whole view of a run, drawn once (History); the Run page refreshes the two parts separately."""
+    panel = run_top(svc, run_id, key=key, map_height=map_height, compact=compact)
+    if not compact and _context(panel.run).draft is not None:
+        panel.figures |= run_charts(svc, run_id, key=key)
     return panel

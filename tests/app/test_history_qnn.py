@@ -68,3 +68,21 @@ def test_qnn_form_validates_by_field(open_page, svc: Services) -> None:
     errors = "\n".join(e.value for e in at.error)
     assert "**qubits**" in errors and "ad_hoc exists for 2 or 3 qubits only" in errors
     assert list_runs(svc.engine, kind="qnn") == []
+
+
+def test_qnn_training_runs_in_a_worker_and_draws_curves(open_page, svc: Services) -> None:
+    at = open_page("pages/qnn.py")
+    at.number_input(key="qnn_samples").set_value(40)
+    at.number_input(key="qnn_reps").set_value(1)
+    at.number_input(key="qnn_epochs").set_value(4)
+    at.selectbox(key="qnn_engine").set_value("qiskit-reference")
+    next(b for b in at.button if "Launch training" in b.label).click().run()
+    runs = list_runs(svc.engine, kind="qnn")
+    assert len(runs) == 1 and runs[0].engine == "qiskit-reference" and runs[0].seed == 1
+    assert svc.manager.wait(runs[0].id, timeout_s=120).status == "done"
+    at.run()
+    progress = at.get("progress")[0].proto.text
+    assert f"QNN run {runs[0].id}" in progress and "✅ done" in progress
+    charts = [c.proto.spec for c in at.get("plotly_chart")]
+    assert any('"Training loss"' in spec for spec in charts) and any('"Accuracy"' in spec for spec in charts)
+    assert not at.exception and not at.error

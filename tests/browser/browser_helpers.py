@@ -140,9 +140,15 @@ def click_until(page: Page, button, shows, attempts: int = 3) -> None:
 
 def nav(page: Page, title: str, heading: str | None = None) -> None:
     """Go to a page through the sidebar, keeping the Streamlit session (a reload would start a new one)."""
-    settle(page)
-    page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
-    expect(page.locator("h1").first).to_contain_text(heading or title)
+    for attempt in range(3):  # a click landing in the middle of a rerun can be dropped
+        settle(page)
+        page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+        try:
+            expect(page.locator("h1").first).to_contain_text(heading or title, timeout=10_000)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
     settle(page)
 
 

@@ -141,8 +141,8 @@ def test_draw_save_request_run_history_download(page: Page, server: Server, tmp_
     # Launch a run and watch the live map update until it is done.
     nav(page, "Run")
     page.locator('input[aria-label="Duration (s, simulated)"]').fill("60")
-    page.get_by_role("button", name="🚀 Launch run").click()
-    expect(page.get_by_test_id("stProgress").first).to_contain_text(re.compile("queued|running|done"))
+    click_until(page, page.get_by_role("button", name="🚀 Launch run"),
+                page.get_by_test_id("stProgress").filter(has_text=re.compile("queued|running|done")))
     seen, final = live_steps(page, timeout_s=120)
     assert "✅ done" in final and "100%" in final, final
     assert len(seen) >= 2, f"the live map should have shown several steps while running, saw {seen}"
@@ -154,7 +154,15 @@ def test_draw_save_request_run_history_download(page: Page, server: Server, tmp_
     shot(page, SCREENSHOTS / "history.png")
     nav(page, "Home", "QNP Studio")
     shot(page, SCREENSHOTS / "home.png")
+    # A small QNN training in the background: the loss and accuracy curves fill in.
     nav(page, "QNN")
+    form = page.get_by_test_id("stForm").first
+    form.locator('input[aria-label="Samples"]').fill("60")
+    form.locator('input[aria-label="Epochs"]').fill("12")
+    choose(page, "Engine", "qiskit-reference")
+    click_until(page, form.get_by_role("button", name="🚀 Launch training"), page.get_by_text("QNN run 2"))
+    expect(page.get_by_test_id("stProgress").first).to_contain_text("✅ done", timeout=120_000)
+    settle(page)
     shot(page, SCREENSHOTS / "qnn.png")
 
 
