@@ -95,24 +95,27 @@ def run_top(svc: Services, run_id: int, *, key: str, map_height: int = 430, comp
     # Compact (side-by-side comparison): map and key figures stacked.
     left, right = (st.container(), st.container()) if compact else st.columns([0.6, 0.4], gap="small")
     with left:
-        nodes, links, circuits, lat0 = run_map(ctx.draft, latest, ctx.paths)
+        rows = key_figures(run.summary, latest, ctx.qkd_requests)
+        rates = {str(r["request"]): r["key rate (bit/s)"] for r in rows}
+        nodes, links, circuits, lat0 = run_map(ctx.draft, latest, ctx.paths, rates)
         step = view.latest.step if view.latest.step is not None else "–"
         fig = network_figure(nodes, links, circuits, geo_lat0=lat0, height=map_height, show_occupancy=True,
                              title=f"Fidelity map · {run.name} · step {step}")
         st.plotly_chart(fig, key=f"{key}_map")
         panel.figures["fidelity_map"] = fig
     with right:
-        _figures(run, latest)
+        _figures(run, rows)
     return panel
 
 
-def _figures(run: Run, latest) -> None:
-    rows = key_figures(run.summary, latest)
+def _figures(run: Run, rows: list[dict]) -> None:
     if rows:
         st.dataframe(rows, hide_index=True, width="stretch", column_config={
             "fidelity": st.column_config.NumberColumn(format="%.4f"),
             "pairs/s": st.column_config.NumberColumn(format="%.4g"),
             "latency (ms)": st.column_config.NumberColumn(format="%.3g"),
+            "key rate (bit/s)": st.column_config.NumberColumn(format="%.4g", help="predicted BBM92 secret-key "
+                                                              "rate (asymptotic) for measure-directly requests"),
             "expired": None, "reason": None})
         for row in rows:
             if row.get("reason"):

@@ -60,7 +60,8 @@ def entity_link(a: str, b: str) -> str:
     return f"link:{a}-{b}"
 
 
-def run_map(draft: Draft, latest: Latest, paths: Mapping[str, Sequence[str]]
+def run_map(draft: Draft, latest: Latest, paths: Mapping[str, Sequence[str]],
+            key_rates: Mapping[str, float | None] | None = None
             ) -> tuple[list[MapNode], list[MapLink], list[MapCircuit], float | None]:
     """The live fidelity map: link fidelity and memory occupancy from samples, circuits by delivered fidelity.
 

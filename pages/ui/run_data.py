@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from pages.ui.draft import Draft, draft_from_scenario
 from pages.ui.figures import Series
+from qnp_engine.apps.keyrate import predicted_key_rate_hz
 from qnp_engine.model import ScenarioError, load_scenario
 
 REQUEST_METRICS = {  # metric -> (chart title, y axis title, scale to display units)
@@ -27,6 +28,19 @@ class RunContext:
     paths: dict[str, list[str]] = field(default_factory=dict)
     max_time_s: float | None = None
     problem: str = ""  # why there is no map (a spec that does not load)
+
+    @property
+    def qkd_requests(self) -> set[str]:
+        """Requests whose pairs are measured at once: a QKD key rate means something for them."""
+        reqs = (self.draft or {}).get("requests") or []
+        return {str(r.get("name")) for r in reqs if r.get("qos") == "measure_directly"}
+
+
+def key_rate_hz(fidelity: float | None, throughput_hz: float | None) -> float | None:
+    """Asymptotic BBM92 secret-key rate from delivered fidelity and pair rate (engine's apps layer, R10)."""
+    if fidelity is None or throughput_hz is None or not math.isfinite(fidelity) or not math.isfinite(throughput_hz):
+        return None
+    return predicted_key_rate_hz(fidelity, throughput_hz)
 
 
 def run_context(spec: str, summary: Mapping | None) -> RunContext:
@@ -64,17 +78,20 @@ def _finite(x) -> float | None:
     return float(x) if isinstance(x, int | float) and math.isfinite(x) else None
 
 
-def key_figures(summary: Mapping | None, latest: Mapping[tuple[str, str], float]) -> list[dict]:
-    """One row per request: final numbers from the summary when done, else the latest live values."""
+def key_figures(summary: Mapping | None, latest: Mapping[tuple[str, str], float],
+                qkd: set[str] | frozenset[str] = frozenset()) -> list[dict]:
+    """One row per request: final numbers from the summary when done, else the latest live values.
+
+    ``qkd``: names of measure-directly requests, which also get a predicted QKD key rate.
+    """
     rows = []
     if summary and summary.get("requests"):
         for r in summary["requests"]:
-            rows.append({"request": r.get("name"), "status": r.get("status"),
-                         "pairs": r.get("pairs_delivered"),
-                         "fidelity": _finite(r.get("fidelity_mean")),
-                         "pairs/s": _finite(r.get("throughput_hz")),
-                         "latency (ms)": (_finite(r.get("latency_mean_s")) or 0.0) * 1e3
-                         if _finite(r.get("latency_mean_s")) is not None else None,
+            fid, thr = _finite(r.get("fidelity_mean")), _finite(r.get("throughput_hz"))
+            lat = _finite(r.get("latency_mean_s"))
+            rows.append({"request": r.get("name"), "status": r.get("status"), "pairs": r.get("pairs_delivered"),
+                         "fidelity": fid, "pairs/s": thr, "latency (ms)": lat * 1e3 if lat is not None else None,
+                         "key rate (bit/s)": key_rate_hz(fid, thr) if r.get("name") in qkd else None,
                          "expired": r.get("pairs_expired"), "reason": r.get("reason") or ""})
         return rows
     names = sorted({e.split(":", 1)[1] for e, _ in latest if e.startswith("request:")})
@@ -84,9 +101,10 @@ def key_figures(summary: Mapping | None, latest: Mapping[tuple[str, str], float]
 
         lat = get("latency_s")
         delivered = get("pairs_delivered")
-        rows.append({"request": name, "status": "running", "pairs": int(delivered or 0),
-                     "fidelity": get("fidelity") if delivered else None, "pairs/s": get("throughput_hz"),
-                     "latency (ms)": lat * 1e3 if lat is not None and delivered else None,
+        fid, thr = (get("fidelity") if delivered else None), get("throughput_hz")
+        rows.append({"request": name, "status": "running", "pairs": int(delivered or 0), "fidelity": fid,
+                     "pairs/s": thr, "latency (ms)": lat * 1e3 if lat is not None and delivered else None,
+                     "key rate (bit/s)": key_rate_hz(fid, thr) if name in qkd else None,
                      "expired": int(get("pairs_expired") or 0), "reason": ""})
     return rows
 

@@ -25,6 +25,7 @@ from pages.ui.flow_adapter import apply_flow, flow_from_draft, push_of
 from pages.ui.layout import compute_layout
 from pages.ui.maps import draft_map, run_map
 from pages.ui.run_data import headline, key_figures, run_context
+from qnp_engine.apps.keyrate import binary_entropy
 from qnp_engine.physical.fibre import transmissivity
 
 
@@ -186,15 +187,18 @@ def test_timeseries_and_html_export() -> None:
 def test_run_context_and_figures() -> None:
     text = Path("sample_topologies/chain-3.yaml").read_text()
     ctx = run_context(text, None)
-    assert ctx.paths == {"ab": ["A", "R", "B"]} and ctx.max_time_s == 10.0
+    assert ctx.paths == {"ab": ["A", "R", "B"]} and ctx.max_time_s == 10.0 and ctx.qkd_requests == {"ab"}
     bad = run_context("name: x\nnodes: []\n", None)
     assert bad.draft is None and "nodes" in bad.problem
     summary = {"requests": [{"name": "ab", "status": "complete", "pairs_delivered": 10, "fidelity_mean": 0.9,
                              "throughput_hz": 5.0, "latency_mean_s": 0.002, "pairs_expired": 1, "reason": ""},
                             {"name": "cd", "status": "complete", "pairs_delivered": 30, "fidelity_mean": 0.8,
                              "throughput_hz": 1.0, "latency_mean_s": None, "pairs_expired": 0, "reason": ""}]}
-    rows = key_figures(summary, {})
+    rows = key_figures(summary, {}, qkd={"ab"})
     assert rows[0]["latency (ms)"] == pytest.approx(2.0) and rows[1]["latency (ms)"] is None
+    # Werner F = 0.9: Q = 1/15, key fraction 1 - 2 h(Q); 5 pairs/s, half sifted away.
+    assert rows[0]["key rate (bit/s)"] == pytest.approx(5 * 0.5 * (1 - 2 * binary_entropy(2 * 0.1 / 3)))
+    assert rows[1]["key rate (bit/s)"] is None  # not a measure-directly request
     h = headline(summary)
     assert h["pairs"] == 40 and h["mean fidelity"] == pytest.approx((9 + 24) / 40) and h["throughput (pairs/s)"] == 6
     live = key_figures(None, {("request:ab", "pairs_delivered"): 0.0, ("request:ab", "fidelity"): 0.5})
