@@ -7,6 +7,7 @@ Run with ``streamlit run app.py``; the run database is ``./qnp_studio.db`` unles
 import streamlit as st
 
 from pages.ui import theme
+from pages.ui.services import sidebar_status
 
 st.set_page_config(page_title="QNP Studio", page_icon="⚛️", layout="wide", initial_sidebar_state="expanded")
 theme.apply()
@@ -23,4 +24,5 @@ PAGES = [
 page = st.navigation(PAGES)
 with st.sidebar:
     st.caption("QNP Studio · Quantum Network Protocol simulator")
+    sidebar_status()
 page.run()

@@ -37,7 +37,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from storage.db import create_db_engine, sqlite_url  # noqa: E402
+from storage.db import open_database, sqlite_url  # noqa: E402
 from storage.runs import get_run, submit_entanglement  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -247,7 +247,7 @@ def main() -> int:
 
     tmp = Path(tempfile.mkdtemp(prefix="qnp-bench-app-"))
     proc, url = start_app(tmp / "studio.db", tmp / "streamlit.log")
-    engine = create_db_engine(sqlite_url(tmp / "studio.db"))
+    engine = open_database(sqlite_url(tmp / "studio.db"))  # creates the schema if no page has yet
     spec = run_spec(args.duration_s)
     try:
         with sync_playwright() as p:

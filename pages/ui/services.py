@@ -54,3 +54,18 @@ def services() -> Services | None:
         st.error(f"The run database at `{url}` cannot be opened: {exc}. Set `QNP_STUDIO_DB` to a writable "
                  "file path and restart.", icon="🛑")
         return None
+
+
+def sidebar_status() -> None:
+    """The database in use and the runs in flight; also starts the run manager whatever page opens first."""
+    svc = services()
+    if svc is None:
+        return
+    from storage.models import ACTIVE_STATUSES
+    from storage.runs import list_runs
+
+    active = list_runs(svc.engine, status=list(ACTIVE_STATUSES), limit=50)
+    where = svc.url.removeprefix("sqlite:///")
+    st.caption(f"🗄️ `{where}`")
+    if active:
+        st.caption("🔄 " + ", ".join(f"run {r.id} {r.status}" for r in active[:5]))
