@@ -11,7 +11,6 @@ import streamlit as st
 from streamlit_flow import streamlit_flow
 
 from pages.ui import designer_io, editors, session
-from pages.ui.derived import link_physics
 from pages.ui.draft import Draft, add_node, new_node, unique_name
 from pages.ui.figures import network_figure
 from pages.ui.flow_adapter import apply_flow
@@ -102,14 +101,7 @@ def main() -> None:
         editors.show_errors(draft, errors, "links")
         editors.link_table(draft)
     with phys_tab:
-        rows = [p.row() for p in link_physics(draft) if p is not None]
-        st.dataframe(rows, hide_index=True, width="stretch", column_config={
-            "transmissivity η": st.column_config.NumberColumn(format="%.4g"),
-            "p success / attempt": st.column_config.NumberColumn(format="%.4g"),
-            "attempt time (µs)": st.column_config.NumberColumn(format="%.3g"),
-            "pair rate (Hz)": st.column_config.NumberColumn(format="%.4g"),
-            "pair fidelity": st.column_config.NumberColumn(format="%.4f")})
-        st.caption("Derived from each link's model with the engine's physical layer; invalid links are left out.")
+        editors.physics_table(draft)
     with map_tab:
         nodes, links, lat0 = draft_map(draft)
         title = "Geographic view (lat/lon)" if lat0 is not None else "Layout view"

@@ -9,53 +9,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.ui import editors, session
-from pages.ui.draft import error_lines
-from pages.ui.launch import ENGINES, LaunchSettings, engine_problems, launch
+from pages.ui import session
+from pages.ui.launch import launch_form
 from pages.ui.live import run_charts, run_label, run_top
 from pages.ui.router import run_page
 from pages.ui.services import Services, services
-from qnp_engine.model import ScenarioError
 from storage.errors import RunNotFound
 from storage.models import ACTIVE_STATUSES
 from storage.runs import get_run, list_runs
 
 MAP_EVERY_S = 0.9  # a fragment's timer starts when its previous run ends: 0.9 s keeps the map at >= 1 refresh/s
 CHARTS_EVERY_S = 3.0
-
-
-def launch_form(svc: Services, draft: dict) -> None:
-    scenario, errors = session.validation()
-    sim = draft.get("simulation") or {}
-    problems = engine_problems()
-    c1, c2, c3, c4 = st.columns([1.6, 0.8, 0.8, 1.0])
-    engine = c1.radio("Engine", list(ENGINES), format_func=lambda n: ENGINES[n] + ("" if problems[n] is None
-                      else " (unavailable)"), key="run_engine", index=list(ENGINES).index(sim.get("engine"))
-                      if sim.get("engine") in ENGINES else 0)
-    seed = c2.number_input("Seed", value=int(sim.get("seed") or 1), step=1, key="run_seed",
-                           help="same seed → same result")
-    duration = c3.number_input("Duration (s, simulated)", value=float(sim.get("max_time_s") or 10.0), key="run_dur",
-                               help="simulated seconds; the run also ends when every request is served")
-    label = c4.text_input("Label (optional)", key="run_label", placeholder="e.g. baseline")
-    if problems[engine] is not None:
-        st.error(f"The **{engine}** engine is not available here: {problems[engine]}", icon="🛑")
-    if scenario is None:
-        editors.show_errors(draft, errors)
-        st.info("Fix the problems above in the Designer or on Requests & QoS to launch.", icon="ℹ️")
-    clicked = st.button("🚀 Launch run", type="primary", key="launch",
-                        disabled=scenario is None or problems[engine] is not None)
-    if clicked:
-        if duration <= 0:
-            st.error("Duration: must be greater than 0 s.", icon="⚠️")
-            return
-        try:
-            run_id = launch(svc, draft, LaunchSettings(engine, int(seed), float(duration), label))
-        except ScenarioError as exc:
-            st.error("Not launched:\n" + "\n".join(f"- {x}" for x in error_lines(draft, exc.errors)), icon="⚠️")
-            return
-        session.set_active_run(run_id)
-        st.query_params["run"] = str(run_id)
-        st.rerun()
 
 
 def pick_run(svc: Services) -> int | None:

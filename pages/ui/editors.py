@@ -250,3 +250,13 @@ def request_form(draft: Draft) -> None:
                    "pairs": int(pairs) if pairs is not None else None}
             session.set_draft(dict(draft, requests=[*(draft.get("requests") or []), req]))
             st.rerun()
+
+
+def physics_table(draft: Draft) -> None:
+    """Derived values per link: transmissivity, success probability, pair rate, pair fidelity."""
+    rows = [p.row() for p in link_physics(draft) if p is not None]
+    st.dataframe(rows, hide_index=True, width="stretch", column_config={
+        "transmissivity η": NUM(format="%.4g"), "p success / attempt": NUM(format="%.4g"),
+        "attempt time (µs)": NUM(format="%.3g"), "pair rate (Hz)": NUM(format="%.4g"),
+        "pair fidelity": NUM(format="%.4f")})
+    st.caption("Derived from each link's model with the engine's physical layer; invalid links are left out.")

@@ -1,4 +1,4 @@
-"""Starting runs from the UI: engine availability, the run's scenario, submission through the run manager.
+"""Starting runs from the UI: engine availability, the launch form, submission through the run manager.
 
 UI layer. Runs never execute in the Streamlit process: the storage layer's run manager starts a worker
 process and the pages poll the database.
@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from pages.ui.draft import Draft, to_document
+from pages.ui import editors, session
+from pages.ui.draft import Draft, error_lines, to_document
 from pages.ui.services import Services
+from qnp_engine.model import ScenarioError
 
 ENGINES = {
     "closed-form": "Closed form — exact Bell-diagonal algebra (fastest)",
@@ -85,3 +87,37 @@ def rerun(svc: Services, run_id: int, seed: int | None) -> int:
     new = svc.manager.submit_entanglement(old.spec, engine_name=old.engine, seed=old.seed if seed is None else seed,
                                           label=old.label)
     return int(new.id)
+
+
+def launch_form(svc: Services, draft: dict) -> None:
+    scenario, errors = session.validation()
+    sim = draft.get("simulation") or {}
+    problems = engine_problems()
+    c1, c2, c3, c4 = st.columns([1.6, 0.8, 0.8, 1.0])
+    engine = c1.radio("Engine", list(ENGINES), format_func=lambda n: ENGINES[n] + ("" if problems[n] is None
+                      else " (unavailable)"), key="run_engine", index=list(ENGINES).index(sim.get("engine"))
+                      if sim.get("engine") in ENGINES else 0)
+    seed = c2.number_input("Seed", value=int(sim.get("seed") or 1), step=1, key="run_seed",
+                           help="same seed → same result")
+    duration = c3.number_input("Duration (s, simulated)", value=float(sim.get("max_time_s") or 10.0), key="run_dur",
+                               help="simulated seconds; the run also ends when every request is served")
+    label = c4.text_input("Label (optional)", key="run_label", placeholder="e.g. baseline")
+    if problems[engine] is not None:
+        st.error(f"The **{engine}** engine is not available here: {problems[engine]}", icon="🛑")
+    if scenario is None:
+        editors.show_errors(draft, errors)
+        st.info("Fix the problems above in the Designer or on Requests & QoS to launch.", icon="ℹ️")
+    clicked = st.button("🚀 Launch run", type="primary", key="launch",
+                        disabled=scenario is None or problems[engine] is not None)
+    if clicked:
+        if duration <= 0:
+            st.error("Duration: must be greater than 0 s.", icon="⚠️")
+            return
+        try:
+            run_id = launch(svc, draft, LaunchSettings(engine, int(seed), float(duration), label))
+        except ScenarioError as exc:
+            st.error("Not launched:\n" + "\n".join(f"- {x}" for x in error_lines(draft, exc.errors)), icon="⚠️")
+            return
+        session.set_active_run(run_id)
+        st.query_params["run"] = str(run_id)
+        st.rerun()

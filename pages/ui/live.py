@@ -137,7 +137,9 @@ def run_charts(svc: Services, run_id: int, *, key: str) -> dict[str, go.Figure]:
     cols = st.columns(len(REQUEST_METRICS))
     for col, (metric, (title, y_title, factor)) in zip(cols, REQUEST_METRICS.items(), strict=True):
         with col:
-            fig = timeseries_figure(scaled(series[metric], factor), y_title=y_title, title=title)
+            # Fidelity on a fixed axis (a constant 1.0 would otherwise autoscale to 0..2).
+            y_range = (0.45, 1.02) if metric == "fidelity" else None
+            fig = timeseries_figure(scaled(series[metric], factor), y_title=y_title, title=title, y_range=y_range)
             st.plotly_chart(fig, key=f"{key}_{metric}")
             figures[metric] = fig
     return figures

@@ -146,7 +146,9 @@ def test_draw_save_request_run_history_download(page: Page, server: Server, tmp_
     seen, final = live_steps(page, timeout_s=120)
     assert "✅ done" in final and "100%" in final, final
     assert len(seen) >= 2, f"the live map should have shown several steps while running, saw {seen}"
-    settle(page)  # the fragment's last tick reruns the page once the run has ended
+    # The fragment's last tick reruns the whole page once the run has ended: polling stops, Cancel goes.
+    expect(page.get_by_role("button", name="⏹️ Cancel")).to_have_count(0, timeout=30_000)
+    settle(page)
     shot(page, SCREENSHOTS / "run.png")
     # History lists it; the opened run is the newest.
     nav(page, "History")
@@ -162,6 +164,7 @@ def test_draw_save_request_run_history_download(page: Page, server: Server, tmp_
     choose(page, "Engine", "qiskit-reference")
     click_until(page, form.get_by_role("button", name="🚀 Launch training"), page.get_by_text("QNN run 2"))
     expect(page.get_by_test_id("stProgress").first).to_contain_text("✅ done", timeout=120_000)
+    expect(page.get_by_role("button", name="⏹️ Cancel training")).to_have_count(0, timeout=30_000)
     settle(page)
     shot(page, SCREENSHOTS / "qnn.png")
 
