@@ -81,6 +81,7 @@ class LinkLayer:
         self._timer = None
         self._attempt: tuple[int, float] | None = None  # (purpose, start time)
         self._bell_indices = tuple(model.bell_indices)
+        self._only_bell = self._bell_indices[0] if len(self._bell_indices) == 1 else None
         self._seq = 0
         self._active = 0
         self._log_q = math.log1p(-model.success_probability) if model.success_probability < 1 else -math.inf
@@ -237,27 +238,21 @@ class LinkLayer:
         log_q = self._log_q
         n = 1 if log_q == -math.inf else max(1, math.ceil(math.log1p(-sched.uniform()) / log_q))
         self._attempt = (purpose, sched.now)
-        self._timer = sched.call_after(n * self._attempt_time, self._succeed, purpose, n)
+        self._timer = sched.call_after(n * self._attempt_time, self._succeed, p, n)
 
-    def _sample_attempts(self) -> int:
-        """Attempts until the first success, Geometric(p), by inversion of one uniform draw."""
-        p = self.model.success_probability
-        if p >= 1.0:
-            return 1
-        u = self.sched.uniform()
-        return max(1, math.ceil(math.log1p(-u) / self._log_q))
-
-    def _succeed(self, purpose: int, n: int) -> None:
+    def _succeed(self, p: _Purpose, n: int) -> None:
         self._attempt = None
         self._timer = None
         self.attempts += n
         self.pairs_generated += 1
-        p = self._purposes[purpose]
         p.generated += 1
+        purpose = p.request.purpose
         self._seq = seq = self._seq + 1
         sched = self.sched
-        indices = self._bell_indices
-        bell = indices[0] if len(indices) == 1 else indices[int(sched.uniform() * len(indices))]
+        bell = self._only_bell
+        if bell is None:
+            indices = self._bell_indices
+            bell = indices[int(sched.uniform() * len(indices))]
         now = sched.now
         a, noise_a, still_a, decay_a = self._end_a
         b, noise_b, still_b, decay_b = self._end_b
@@ -280,4 +275,7 @@ class LinkLayer:
             if p.remaining <= 0:
                 self.stop(purpose)
         if self._active and self._attempt is None:
+            if self._single is not None and (self._pool_a.in_use >= self._pool_a.capacity
+                                             or self._pool_b.in_use >= self._pool_b.capacity):
+                return  # an end is full (_try_start's own first test, without the call)
             self._try_start()

@@ -10,6 +10,7 @@ and sends COMPLETE exactly once per request. End nodes never discard on a timer.
 from __future__ import annotations
 
 from collections import deque
+from typing import NamedTuple
 
 from qnp_engine.link.messages import CreateRequest, LinkErr, LinkOk
 from qnp_engine.link.qubits import Qubit
@@ -22,15 +23,12 @@ TEST_BASES = ("X", "Y", "Z")
 _new = tuple.__new__
 
 
-class _Pending:
-    __slots__ = ("qubit", "basis", "assignment", "held", "t_ok")
+class _Pending(NamedTuple):
+    """A link pair this end holds (or has measured) until the far end's TRACK or an EXPIRE."""
 
-    def __init__(self, qubit: Qubit, basis: str | None, held: bool, t_ok: float) -> None:
-        self.qubit = qubit
-        self.basis = basis
-        self.assignment: Assignment | None = None
-        self.held = held
-        self.t_ok = t_ok
+    qubit: Qubit
+    basis: str | None                # measure-directly basis, None while the qubit is kept
+    assignment: Assignment | None    # the head-end's decision (None at the tail)
 
 
 class EndNode:
@@ -45,6 +43,8 @@ class EndNode:
         self.hop = 0 if is_head else len(vc.links) - 1
         self.link = vc.links[self.hop]
         self.label = vc.labels[self.hop]
+        self.circuit_id = vc.circuit_id
+        self.keep = vc.keep  # create-and-keep: the qubit is held until the far end's TRACK
         self.pending: dict[int, _Pending] = {}
         self.early: dict[int, Track] = {}
         self.early_tracks = 0
@@ -56,22 +56,22 @@ class EndNode:
 
     def on_ok(self, ok: LinkOk) -> None:
         ctx = self.ctx
-        now = ctx.sched.now
         seq = ok.seq
         qubit = ok.qubit
-        held = self.vc.keep
         basis = None
-        if not held:
+        if not self.keep:
             # Measure directly: the qubit is measured now (it stops decohering) and its memory is free.
             ctx.ops.freeze(qubit)
             basis = self._pick_basis()
             self.link.release(self.node, self.label)
-        entry = _Pending(qubit, basis, held, now)
-        self.pending[seq] = entry
+        now = ctx.sched.now
         if self.is_head:
-            track = _new(Track, (self.vc.circuit_id, seq, ok.bell_index, seq, True, self._assign(seq, entry), now))
+            assignment = self._assign()
+            track = _new(Track, (self.circuit_id, seq, ok.bell_index, seq, True, assignment, now))
         else:
-            track = _new(Track, (self.vc.circuit_id, 0, ok.bell_index, seq, False, None, now))
+            assignment = None
+            track = _new(Track, (self.circuit_id, 0, ok.bell_index, seq, False, None, now))
+        self.pending[seq] = _new(_Pending, (qubit, basis, assignment))
         ctx.send(self.node, self.neighbour, track)
         if self.early:
             early = self.early.pop(seq, None)
@@ -98,23 +98,22 @@ class EndNode:
             self.early_tracks += 1
             self.early[track.link_seq] = track
             return
+        qubit, basis, assignment = entry
         if self.is_head:
-            assignment = entry.assignment
             pair_id = track.link_seq
         else:
-            assignment = entry.assignment = track.assignment
+            assignment = track.assignment
             pair_id = track.pair_id
         ctx = self.ctx
-        qubit = entry.qubit
-        if entry.held:
+        if self.keep:
             ctx.ops.freeze(qubit)  # handed to the application: its clock stops here
             self.link.release(self.node, self.label)
         if assignment is None:
             request, sequence, test_basis = None, -1, None
         else:
             request, sequence, test_basis = assignment
-        ctx.deliver(_new(Delivery, (self.node, self.vc.circuit_id, pair_id, request, sequence, track.bell_index,
-                                    ctx.sched.now, qubit.pair, test_basis or entry.basis, test_basis is not None)))
+        ctx.deliver(_new(Delivery, (self.node, self.circuit_id, pair_id, request, sequence, track.bell_index,
+                                    ctx.sched.now, qubit.pair, test_basis or basis, test_basis is not None)))
         if self.is_head:
             self._delivered(assignment)
 
@@ -124,7 +123,7 @@ class EndNode:
         entry = self.pending.pop(msg.link_seq, None)
         if entry is None:
             return
-        if entry.held:
+        if self.keep:
             self.link.release(self.node, self.label)
         if self.is_head:
             self._expired(entry.assignment)
@@ -136,7 +135,7 @@ class EndNode:
         return bases[int(self.ctx.sched.uniform() * len(bases))]
 
     # -- head-end hooks (no-ops at the tail) ---------------------------------------------------------
-    def _assign(self, seq: int, entry: _Pending) -> Assignment | None:
+    def _assign(self) -> Assignment | None:
         return None
 
     def _delivered(self, assignment: Assignment | None) -> None:
@@ -201,13 +200,11 @@ class HeadEnd(EndNode):
             self.generating = False
             self.link.stop(self.label)
 
-    def _assign(self, seq: int, entry: _Pending) -> Assignment:
+    def _assign(self) -> Assignment:
         sched = self.ctx.sched
         if self.test_probability and sched.uniform() < self.test_probability:
-            basis = TEST_BASES[int(sched.uniform() * 3)]
-            entry.assignment = _new(Assignment, (None, -1, basis))
-            return entry.assignment
-        now = self.ctx.sched.now
+            return _new(Assignment, (None, -1, TEST_BASES[int(sched.uniform() * 3)]))
+        now = sched.now
         for r in self.queue:
             wanted = r.spec.pairs
             if wanted is not None and r.assigned + r.delivered >= wanted:
@@ -218,10 +215,8 @@ class HeadEnd(EndNode):
             seq_no = r.reuse.popleft() if r.reuse else r.next_seq
             if seq_no == r.next_seq:
                 r.next_seq += 1
-            entry.assignment = _new(Assignment, (r.spec.name, seq_no, None))
-            return entry.assignment
-        entry.assignment = _new(Assignment, (None, -1, None))  # surplus: both ends release it
-        return entry.assignment
+            return _new(Assignment, (r.spec.name, seq_no, None))
+        return _new(Assignment, (None, -1, None))  # surplus: both ends release it
 
     def _delivered(self, assignment: Assignment | None) -> None:
         if assignment is None or assignment.request is None:

@@ -11,6 +11,7 @@ passed (swap records) or after a bounded time (tombstones), so memory per pair i
 from __future__ import annotations
 
 from collections import deque
+from typing import NamedTuple
 
 from qnp_engine.link.messages import CreateRequest, LinkErr, LinkOk
 from qnp_engine.link.qubits import Qubit
@@ -21,14 +22,13 @@ UP, DOWN = 0, 1
 _new = tuple.__new__  # a NamedTuple from a full tuple of fields, without its Python-level __new__
 
 
-class _LinkPair:
-    __slots__ = ("qubit", "seq", "bell", "expires")
+class _LinkPair(NamedTuple):
+    """A link pair waiting here for its partner on the other side (or for its cutoff)."""
 
-    def __init__(self, qubit: Qubit, seq: int, bell: int, expires: float) -> None:
-        self.qubit = qubit
-        self.seq = seq
-        self.bell = bell
-        self.expires = expires
+    qubit: Qubit
+    seq: int
+    bell: int
+    expires: float
 
 
 class _SwapRecord:
@@ -51,6 +51,7 @@ class Intermediate:
         self.neighbours = (vc.path[position - 1], vc.path[position + 1])
         self.links = (vc.links[position - 1], vc.links[position])
         self.labels = (vc.labels[position - 1], vc.labels[position])
+        self.cutoff_s = vc.cutoff_s
         self.available: tuple[deque[_LinkPair], deque[_LinkPair]] = (deque(), deque())
         self.records: dict[tuple[int, int], _SwapRecord] = {}
         # TRACKs about link pairs not swapped yet: key -> (sent, delay, TRACK, parked); it arrives(d) at
@@ -81,12 +82,12 @@ class Intermediate:
 
     def on_side_ok(self, side: int, ok: LinkOk) -> None:
         """``on_ok`` with the side first, so that a link can be routed to ``partial(on_side_ok, side)``."""
-        cutoff = self.vc.cutoff_s
+        cutoff = self.cutoff_s
         sched = self.ctx.sched
-        lp = _LinkPair(ok.qubit, ok.seq, ok.bell_index, sched.now + cutoff if cutoff is not None else 0.0)
-        self.available[side].append(lp)
+        expires = sched.now + cutoff if cutoff is not None else 0.0
+        self.available[side].append(_new(_LinkPair, (ok.qubit, ok.seq, ok.bell_index, expires)))
         if cutoff is not None and self._expiry[side] is None:
-            self._expiry[side] = sched.call_at(lp.expires, self._expire_oldest, side)
+            self._expiry[side] = sched.call_at(expires, self._expire_oldest, side)
         up, down = self.available
         while up and down:  # swap as soon as possible, oldest with oldest (_try_swap, inlined)
             a = up.popleft()

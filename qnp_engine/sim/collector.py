@@ -82,6 +82,7 @@ class TestRoundStats:
 class DeliveryCollector:
     def __init__(self, ops: QuantumOps, keep_outcomes: bool = False, keep_states: int = 0, seed: int = 0) -> None:
         self.ops = ops
+        self._fidelity = ops.backend.fidelity  # (state, bell index) -> F; once per delivered pair
         self.keep_outcomes = keep_outcomes
         # A uniform sample (reservoir) of delivered pair states, for "verify with another engine".
         # Its own generator: keeping states must not change the run's random stream.
@@ -132,7 +133,7 @@ class DeliveryCollector:
             self.surplus += 1
             return
         r = self.requests[head.request]
-        f = self.ops.fidelity(head.pair, bell)
+        f = self._fidelity(head.pair.state, bell)
         r.delivered += 1
         r.fidelity_sum += f
         r.fidelity_sq_sum += f * f
