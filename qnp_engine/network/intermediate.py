@@ -32,12 +32,16 @@ class _LinkPair(NamedTuple):
 
 
 class _SwapRecord:
-    __slots__ = ("seqs", "bells", "outcome", "seen", "made")
+    """One swap as a message arriving from either side sees it: ``hops[side]`` is (the next node,
+    the Bell-index correction outcome ^ the other link pair's index, the other link pair's sequence
+    number) for a TRACK or EXPIRE from ``side``; ``keys`` are its two entries in ``records``."""
 
-    def __init__(self, up: _LinkPair, down: _LinkPair, outcome: int, made: float = 0.0) -> None:
-        self.seqs = (up.seq, down.seq)
-        self.bells = (up.bell, down.bell)
-        self.outcome = outcome
+    __slots__ = ("hops", "keys", "seen", "made")
+
+    def __init__(self, hops: tuple[tuple[str, int, int], tuple[str, int, int]],
+                 keys: tuple[tuple[int, int], tuple[int, int]], made: float) -> None:
+        self.hops = hops
+        self.keys = keys
         self.seen = [False, False]  # a message has arrived from side UP / DOWN
         self.made = made
 
@@ -103,8 +107,10 @@ class Intermediate:
         outcome, _ = ctx.ops.swap(a.qubit, b.qubit)
         self.swaps += 1
         now = ctx.sched.now
-        rec = _SwapRecord(a, b, outcome, now)
         key_a, key_b = (UP, a.seq), (DOWN, b.seq)
+        up_node, down_node = self.neighbours
+        rec = _SwapRecord(((down_node, outcome ^ b.bell, b.seq), (up_node, outcome ^ a.bell, a.seq)),
+                          (key_a, key_b), now)
         records = self.records
         records[key_a] = rec
         records[key_b] = rec
@@ -189,9 +195,8 @@ class Intermediate:
             rec = self.records.get((side, msg.link_seq))
             if rec is None:
                 return
-            other = 1 - side
-            self.ctx.send(self.node, self.neighbours[other],
-                          Expire(msg.circuit, rec.seqs[other], msg.to_head, msg.reason))
+            to, _, seq = rec.hops[side]
+            self.ctx.send(self.node, to, Expire(msg.circuit, seq, msg.to_head, msg.reason))
             self._mark(rec, side)
         elif isinstance(msg, Forward):
             self._change_demand(+1)
@@ -209,19 +214,14 @@ class Intermediate:
             self.ctx.send(self.node, to, fwd, at, delay)
 
     def _forwarded(self, track: Track, side: int, rec: _SwapRecord) -> tuple[str, Track]:
-        other = 1 - side
         circuit, pair_id, bell, _, from_head, assignment, t_origin = track
-        fwd = _new(Track, (circuit, pair_id, bell ^ rec.outcome ^ rec.bells[other], rec.seqs[other], from_head,
-                           assignment, t_origin))
-        seen = rec.seen
-        seen[side] = True
-        if seen[other]:  # both directions have passed: forget the record (_mark, inlined)
-            self.records.pop((UP, rec.seqs[UP]), None)
-            self.records.pop((DOWN, rec.seqs[DOWN]), None)
-        return self.neighbours[other], fwd
+        to, flip, seq = rec.hops[side]
+        self._mark(rec, side)
+        return to, _new(Track, (circuit, pair_id, bell ^ flip, seq, from_head, assignment, t_origin))
 
-    def relay(self, track: Track, sender: str) -> tuple[str, Track] | None:
-        """Pass ``track`` on at once if its link pair is already swapped here: (next node, TRACK).
+    def relay(self, sender: str, link_seq: int) -> tuple[str, int, int] | None:
+        """If the link pair ``link_seq`` from ``sender`` is already swapped here, a TRACK about it
+        is passed on at once: (next node, Bell-index correction, sequence number on the next link).
 
         A swap record, once made, stays until the messages it serves have passed, so a TRACK sent
         towards this node when the record already exists is forwarded on arrival without any other
@@ -229,22 +229,17 @@ class Intermediate:
         (the delays still add up hop by hop); the protocol itself is unchanged.
         """
         side = UP if sender == self.neighbours[UP] else DOWN
-        rec = self.records.get((side, track.link_seq))
+        rec = self.records.get((side, link_seq))
         if rec is None:
             return None
-        # _forwarded, inlined: this runs once per repeater a TRACK passes
-        other = 1 - side
-        circuit, pair_id, bell, _, from_head, assignment, t_origin = track
-        seqs = rec.seqs
-        fwd = _new(Track, (circuit, pair_id, bell ^ rec.outcome ^ rec.bells[other], seqs[other], from_head,
-                           assignment, t_origin))
-        seen = rec.seen
+        seen = rec.seen  # _mark, inlined: this runs once per repeater a TRACK passes
         seen[side] = True
-        if seen[other]:
+        if seen[1 - side]:
             records = self.records
-            records.pop((UP, seqs[UP]), None)
-            records.pop((DOWN, seqs[DOWN]), None)
-        return self.neighbours[other], fwd
+            key_up, key_down = rec.keys
+            records.pop(key_up, None)
+            records.pop(key_down, None)
+        return rec.hops[side]
 
     def park(self, track: Track, sender: str, sent: float, delay: float) -> bool:
         """Take ``track``, sent at ``sent`` and due here ``delay`` later, before it arrives, if its
@@ -264,10 +259,13 @@ class Intermediate:
         return True
 
     def _mark(self, rec: _SwapRecord, side: int) -> None:
-        rec.seen[side] = True
-        if rec.seen[UP] and rec.seen[DOWN]:
-            self.records.pop((UP, rec.seqs[UP]), None)
-            self.records.pop((DOWN, rec.seqs[DOWN]), None)
+        """A message has passed ``rec`` from ``side``; once both directions have, forget it."""
+        seen = rec.seen
+        seen[side] = True
+        if seen[1 - side]:
+            key_up, key_down = rec.keys
+            self.records.pop(key_up, None)
+            self.records.pop(key_down, None)
 
     def _expire_back(self, track: Track, side: int, at: float | None = None) -> None:
         msg = Expire(track.circuit, track.link_seq, not track.from_head, "cutoff")

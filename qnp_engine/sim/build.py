@@ -24,6 +24,7 @@ from qnp_engine.network.qnp_node import QnpNode
 from qnp_engine.physical.fibre import delay_s
 from qnp_engine.sim.collector import DeliveryCollector, RequestStats
 
+_new = tuple.__new__  # a NamedTuple from a full tuple of fields, without its Python-level __new__
 _BASES = {"Z": ("Z",), "X": ("X",), "Y": ("Y",), "XZ": ("X", "Z"), "XYZ": ("X", "Y", "Z")}
 
 
@@ -84,16 +85,27 @@ def build_network(scenario: Scenario, backend: StateBackend, keep_outcomes: bool
             # replaces one event per hop. The arrival time is the same sum of hop delays. At a
             # repeater that has not swapped yet the TRACK is parked until the swap (or the cutoff)
             # takes it on, still without an event of its own.
-            role = nodes[to].circuits.get(msg.circuit)
-            while type(role) is Intermediate:
-                hop = role.relay(msg, frm)
-                if hop is None:
-                    if role.park(msg, frm, base, d):
-                        return
-                    break
-                frm, (to, msg) = to, hop
-                d += delays[(frm, to)]
-                role = nodes[to].circuits.get(msg.circuit)
+            circuit = msg.circuit
+            role = nodes[to].circuits.get(circuit)
+            if type(role) is Intermediate:
+                # Each repeater would change only the Bell index and the link sequence number: carry
+                # those along and write the TRACK once, where it stops.
+                bell, seq = msg.bell_index, msg.link_seq
+                hops = 0
+                while type(role) is Intermediate:
+                    hop = role.relay(frm, seq)
+                    if hop is None:
+                        break
+                    frm = to
+                    to, flip, seq = hop
+                    bell ^= flip
+                    hops += 1
+                    d += delays[(frm, to)]
+                    role = nodes[to].circuits.get(circuit)
+                if hops:
+                    msg = _new(Track, (circuit, msg.pair_id, bell, seq, msg.from_head, msg.assignment, msg.t_origin))
+                if type(role) is Intermediate and role.park(msg, frm, base, d):
+                    return
             if role is not None and type(role) is not Intermediate:
                 sched.call_at(base + d, role.on_track, msg)
                 return
@@ -106,14 +118,21 @@ def build_network(scenario: Scenario, backend: StateBackend, keep_outcomes: bool
         if isinstance(msg, (Track, Expire)):
             d += jitter * sched.uniform()
         if type(msg) is Track:
-            role = nodes[to].circuits.get(msg.circuit)
+            circuit = msg.circuit
+            bell, seq, hops = msg.bell_index, msg.link_seq, 0
+            role = nodes[to].circuits.get(circuit)
             while type(role) is Intermediate:
-                hop = role.relay(msg, frm)
+                hop = role.relay(frm, seq)
                 if hop is None:
                     break
-                frm, (to, msg) = to, hop
+                frm = to
+                to, flip, seq = hop
+                bell ^= flip
+                hops += 1
                 d += delays[(frm, to)] + jitter * sched.uniform()
-                role = nodes[to].circuits.get(msg.circuit)
+                role = nodes[to].circuits.get(circuit)
+            if hops:
+                msg = _new(Track, (circuit, msg.pair_id, bell, seq, msg.from_head, msg.assignment, msg.t_origin))
         sched.call_after(d, nodes[to].receive, msg, frm)
 
     ctx = NetworkContext(sched, ops, send, collector.deliver, collector.request_event)
