@@ -70,13 +70,50 @@ def scenario_tab(draft: Draft) -> None:
         st.rerun()
 
 
+TABS = ("Nodes", "Links", "Link physics", "Map view", "Name & description")
+
+
+def detail_tabs(draft: Draft, errors) -> None:
+    """Tables, map and name under the canvas. Lazy (``on_change="rerun"``): only the open tab is built and
+    sent, so the browser is not busy drawing hidden tables and maps while the canvas starts up."""
+    tabs = dict(zip(TABS, st.tabs(TABS, key=session.DESIGNER_TAB, on_change="rerun"), strict=True))
+    with tabs["Nodes"]:
+        if tabs["Nodes"].open:
+            editors.show_errors(draft, errors, "nodes")
+            editors.node_table(draft)
+    with tabs["Links"]:
+        if tabs["Links"].open:
+            editors.show_errors(draft, errors, "links")
+            editors.link_table(draft)
+    with tabs["Link physics"]:
+        if tabs["Link physics"].open:
+            editors.physics_table(draft)
+    with tabs["Map view"]:
+        if tabs["Map view"].open:
+            map_view(draft)
+    with tabs["Name & description"]:
+        if tabs["Name & description"].open:
+            scenario_tab(draft)
+
+
+def map_view(draft: Draft) -> None:
+    nodes, links, lat0 = draft_map(draft)
+    title = "Geographic view (lat/lon)" if lat0 is not None else "Layout view"
+    st.plotly_chart(network_figure(nodes, links, geo_lat0=lat0, title=title, height=480), key="designer_map")
+    st.caption("Links are coloured by the fidelity of the pairs they herald (same scale on every page).")
+
+
 def main() -> None:
     st.title("🛠️ Designer")
     notice = session.pop_notice()
     if notice:
         st.toast(notice, icon="✅")
-    with st.expander("📂 Open a sample, a YAML file or a saved topology", expanded=False):
-        designer_io.open_bar()
+    # Lazy: its widgets are built only while it is open (most visits never open it).
+    opener = st.expander("📂 Open a sample, a YAML file or a saved topology", key=session.DESIGNER_OPENER,
+                         on_change="rerun")
+    with opener:
+        if opener.open:
+            designer_io.open_bar()
     draft = session.get_draft()
     scenario, errors = session.validation()
     st.caption(f"Editing **{draft.get('name')}** (from {session.draft_source()}) · {len(draft['nodes'])} nodes · "
@@ -92,23 +129,7 @@ def main() -> None:
         st.markdown("##### Inspector")
         add_buttons(draft)
         editors.inspector(draft, errors)
-    nodes_tab, links_tab, phys_tab, map_tab, meta_tab = st.tabs(
-        ["Nodes", "Links", "Link physics", "Map view", "Name & description"])
-    with nodes_tab:
-        editors.show_errors(draft, errors, "nodes")
-        editors.node_table(draft)
-    with links_tab:
-        editors.show_errors(draft, errors, "links")
-        editors.link_table(draft)
-    with phys_tab:
-        editors.physics_table(draft)
-    with map_tab:
-        nodes, links, lat0 = draft_map(draft)
-        title = "Geographic view (lat/lon)" if lat0 is not None else "Layout view"
-        st.plotly_chart(network_figure(nodes, links, geo_lat0=lat0, title=title, height=480), key="designer_map")
-        st.caption("Links are coloured by the fidelity of the pairs they herald (same scale on every page).")
-    with meta_tab:
-        scenario_tab(draft)
+    detail_tabs(draft, errors)
 
 
 run_page(main)

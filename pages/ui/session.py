@@ -34,6 +34,8 @@ EDITOR_VERSION = "editor_version"
 INSPECT = "inspect_target"
 VALIDATION = "validation_cache"
 ACTIVE_RUN = "active_run_id"
+DESIGNER_TAB = "designer_tab"  # the designer's open tab (its tabs are lazy: only the open one is built)
+DESIGNER_OPENER = "designer_opener"  # whether the "open a sample / file / saved topology" bar is expanded
 NOTICE = "notice"
 
 

@@ -92,8 +92,42 @@ def test_designer_ignores_a_late_echo_of_an_older_canvas_state(open_page) -> Non
     assert [n["name"] for n in at.session_state[session.DRAFT]["nodes"]] == ["A", "R", "B"]
 
 
+def open_tab(at, label: str) -> None:
+    """Select a designer tab as a click would: the tabs are lazy, only the open one is built."""
+    at.session_state[session.DESIGNER_TAB] = label
+    at.run()
+    assert not at.exception, at.exception
+
+
+def element_types(at) -> set[str]:
+    seen: set[str] = set()
+
+    def walk(node) -> None:
+        for child in getattr(node, "children", {}).values():
+            seen.add(child.type)
+            walk(child)
+
+    walk(at._tree)
+    return seen
+
+
+def test_designer_builds_only_the_open_tab_and_opener(open_page) -> None:
+    at = open_page("pages/designer.py")
+    # First view: the canvas, the inspector and the Nodes table; no map, no open-bar widgets.
+    assert at.session_state[session.DESIGNER_TAB] == "Nodes" and not at.session_state[session.DESIGNER_OPENER]
+    assert {"component_instance", "dataframe"} <= element_types(at)
+    assert not at.get("plotly_chart") and "designer_sample" not in [s.key for s in at.selectbox]
+    open_tab(at, "Map view")
+    assert "Layout view" in str(at.get("plotly_chart")[0].proto.spec)
+    assert "dataframe" not in element_types(at)  # the Nodes table is no longer built
+    at.session_state[session.DESIGNER_OPENER] = True
+    at.run()
+    assert "designer_sample" in [s.key for s in at.selectbox]
+
+
 def test_designer_tables_show_field_errors_and_undo(open_page) -> None:
     at = open_page("pages/designer.py")
+    open_tab(at, "Links")
     key = f"links_table_{at.session_state[session.EDITOR_VERSION]}"
     at.session_state[key] = {"edited_rows": {1: {"length_km": -5.0}}, "added_rows": [], "deleted_rows": []}
     at.run()
@@ -126,6 +160,8 @@ def test_designer_inspector_add_buttons_and_save(open_page, svc: Services) -> No
 
 def test_designer_opens_samples_and_shows_the_geo_view(open_page) -> None:
     at = open_page("pages/designer.py")
+    at.session_state[session.DESIGNER_OPENER] = True
+    open_tab(at, "Map view")
     at.selectbox(key="designer_sample").set_value("metro-randstad")
     at.button(key="open_sample").click().run()
     assert at.session_state[session.DRAFT]["name"] == "metro-randstad"
