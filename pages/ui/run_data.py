@@ -10,10 +10,10 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from pages.ui.draft import Draft, draft_from_scenario
+from pages.ui.draft import Draft, draft_from_scenario, scenario_from_yaml
 from pages.ui.figures import Series
 from qnp_engine.apps.keyrate import predicted_key_rate_hz
-from qnp_engine.model import ScenarioError, load_scenario
+from qnp_engine.model import ScenarioError
 
 REQUEST_METRICS = {  # metric -> (chart title, y axis title, scale to display units)
     "throughput_hz": ("Throughput", "delivered pairs / s", 1.0),
@@ -45,7 +45,7 @@ def key_rate_hz(fidelity: float | None, throughput_hz: float | None) -> float | 
 
 def run_context(spec: str, summary: Mapping | None) -> RunContext:
     try:
-        scenario = load_scenario(spec)
+        scenario = scenario_from_yaml(spec)
     except ScenarioError as exc:
         return RunContext(None, problem="; ".join(str(e) for e in exc.errors[:5]))
     draft = draft_from_scenario(scenario)

@@ -19,7 +19,7 @@ from pages.ui.draft import (
     validate,
 )
 from pages.ui.tables import apply_link_delta, apply_node_delta, apply_request_delta, link_rows, node_rows
-from qnp_engine.model import load_scenario
+from qnp_engine.model import ScenarioError, load_scenario
 
 SAMPLES = sorted(Path("sample_topologies").glob("*.yaml"))
 
@@ -32,6 +32,16 @@ def test_every_sample_round_trips_through_the_draft(path: Path) -> None:
     assert errors == []
     assert scenario == original
     assert load_scenario(to_yaml(draft)) == original
+
+
+def test_a_bad_file_still_gets_yaml_line_numbers() -> None:
+    """The fast (libyaml) path falls back to ``load_scenario`` for a file that does not load."""
+    text = "name: broken\nnodes:\n  - {name: A}\nlinks:\n  - {a: A, b: C}\n"
+    with pytest.raises(ScenarioError) as exc:
+        draft_from_yaml(text)
+    assert any("unknown node 'C'" in str(e) and "(line 5)" in str(e) for e in exc.value.errors), exc.value.errors
+    with pytest.raises(ScenarioError, match="malformed YAML: line 2"):
+        draft_from_yaml("name: [unclosed\n")
 
 
 def chain() -> dict:

@@ -146,6 +146,18 @@ def test_fidelity_colour_scale_is_shared_and_clamped() -> None:
     assert fidelity_color(None) == fidelity_color(float("nan"))
 
 
+def test_fidelity_colour_is_plotlys_sample_of_the_scale() -> None:
+    """The direct interpolation gives exactly the string plotly's ``sample_colorscale`` would."""
+    from plotly.colors import sample_colorscale
+
+    from pages.ui.figures import FIDELITY_COLORSCALE
+
+    lo, hi = FIDELITY_RANGE
+    for f in [lo + (hi - lo) * i / 997 for i in range(998)] + [0.3, 0.625, 0.75, 0.875, 1.2]:
+        t = min(1.0, max(0.0, (f - lo) / (hi - lo)))
+        assert fidelity_color(f) == sample_colorscale(FIDELITY_COLORSCALE, [t])[0], f
+
+
 def test_network_figure_bins_links_and_marks_circuits() -> None:
     nodes, links, lat0 = draft_map(sample("random-100"))
     assert len(nodes) == 100 and len(links) == 330 and lat0 is None
