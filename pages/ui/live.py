@@ -6,6 +6,7 @@ it is cheap enough to redraw every second from a ``run_every`` fragment while a 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
@@ -31,11 +32,19 @@ CONTEXTS = "run_contexts"
 SERIES = "run_series"
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def _shared_context(spec: str, summary_json: str) -> RunContext:
+    """Shared by every session (several viewers of one run, History's compare): parsing and planning a
+    100-node scenario costs tens of milliseconds, which the first map of each new session would wait for."""
+    return run_context(spec, json.loads(summary_json) if summary_json else None)
+
+
 def _context(run: Run) -> RunContext:
     cache = st.session_state.setdefault(CONTEXTS, {})
     key = (run.id, run.summary is not None)
     if key not in cache:
-        cache[key] = run_context(run.spec, run.summary)
+        summary = json.dumps(run.summary, sort_keys=True, default=str) if run.summary is not None else ""
+        cache[key] = _shared_context(run.spec, summary)
     return cache[key]
 
 
@@ -98,14 +107,21 @@ def run_top(svc: Services, run_id: int, *, key: str, map_height: int = 430, comp
         rows = key_figures(run.summary, latest, ctx.qkd_requests)
         rates = {str(r["request"]): r["key rate (bit/s)"] for r in rows}
         nodes, links, circuits, lat0 = run_map(ctx.draft, latest, ctx.paths, rates)
-        step = view.latest.step if view.latest.step is not None else "–"
         fig = network_figure(nodes, links, circuits, geo_lat0=lat0, height=map_height, show_occupancy=True,
-                             title=f"Fidelity map · {run.name} · step {step}")
+                             title=map_title(run, view.latest.step))
         st.plotly_chart(fig, key=f"{key}_map")
         panel.figures["fidelity_map"] = fig
     with right:
         _figures(run, rows)
     return panel
+
+
+def map_title(run: Run, step: int | None) -> str:
+    """Before the worker's first sample the map is the scenario itself: its network and the circuits the
+    control plane planned, grey until measured. Saying so beats a blank space or a "step –"."""
+    if step is None:
+        return f"Fidelity map · {run.name} · planned circuits, no samples yet"
+    return f"Fidelity map · {run.name} · step {step}"
 
 
 def _figures(run: Run, rows: list[dict]) -> None:

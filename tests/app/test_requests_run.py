@@ -8,6 +8,7 @@ from pathlib import Path
 
 from pages.ui import session
 from pages.ui.draft import draft_from_yaml, new_node
+from pages.ui.launch import LaunchSettings, launch
 from pages.ui.services import Services
 from storage.runs import get_run, list_runs
 
@@ -100,3 +101,26 @@ def test_failing_and_cancelled_runs_show_clear_messages(open_page, svc: Services
     at.run()
     assert f"Run {run_id} was cancelled" in messages(at)
     assert [r.id for r in list_runs(svc.engine)] == [run_id, bad.id]
+
+
+
+def test_run_map_is_drawn_from_the_plan_before_any_sample(open_page, svc: Services) -> None:
+    """A queued run has no samples yet: its map is the scenario's network with the planned circuits, grey."""
+    svc.manager.max_concurrent = 1  # one slot, held by a long run: the next one stays queued (no sample, ever)
+    endless = copy.deepcopy(chain())
+    endless["requests"][0]["pairs"] = None
+    busy = launch(svc, endless, LaunchSettings("closed-form", 1, 500.0))
+    waiting = launch(svc, draft_from_yaml(Path("sample_topologies/random-100.yaml").read_text()),
+                     LaunchSettings("closed-form", 1, 1.0))
+    at = open_page("pages/run.py")
+    at.session_state[session.ACTIVE_RUN] = waiting
+    at.run()
+    run = get_run(svc.engine, at.session_state[session.ACTIVE_RUN])
+    assert run.status == "queued" and run.last_step < 0
+    spec = at.get("plotly_chart")[0].proto.spec
+    assert "planned circuits, no samples yet" in spec and "· step " not in spec
+    assert spec.count("no pairs yet") >= 3  # the random-100 requests' planned circuits, grey until measured
+    assert "⏳ queued" in at.get("progress")[0].proto.text and not at.exception
+    for run_id in (run.id, busy):
+        svc.manager.cancel(run_id)
+    assert svc.manager.wait(busy, timeout_s=60).status == "cancelled"
