@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from math import ceil as _ceil
+from math import inf as _INF
+from math import log1p as _log1p
 
 from qnp_engine.backends.base import StateBackend
 from qnp_engine.link.memory import MemoryPool
@@ -236,7 +239,7 @@ class LinkLayer:
         sched = self.sched
         # Attempts until the first success, Geometric(p), by inversion of one uniform draw.
         log_q = self._log_q
-        n = 1 if log_q == -math.inf else max(1, math.ceil(math.log1p(-sched.uniform()) / log_q))
+        n = 1 if log_q == -_INF else _ceil(_log1p(-sched.uniform()) / log_q) or 1  # u = 0 gives 0
         self._attempt = (purpose, sched.now)
         self._timer = sched.call_after(n * self._attempt_time, self._succeed, p, n)
 

@@ -11,7 +11,7 @@ because a measurement commutes with operations on other qubits.
 from __future__ import annotations
 
 from qnp_engine.backends.base import StateBackend
-from qnp_engine.physical.decoherence import DecayFunction, MemoryNoise, decay_function
+from qnp_engine.physical.decoherence import DecayFunction, MemoryNoise
 
 
 class EntangledPair:
@@ -24,17 +24,19 @@ class EntangledPair:
 
 
 class Qubit:
+    """One memory qubit holding half of a pair; ``frozen`` (measured, handed over, or a noiseless
+    memory) stops its decoherence, ``decay`` maps storage time to the memory's channel parameters."""
+
     __slots__ = ("node", "pair", "index", "last_touch", "noise", "frozen", "decay")
 
-    def __init__(self, node: str, noise: MemoryNoise, now: float, noiseless: bool | None = None,
-                 decay: DecayFunction | None = None):
+    def __init__(self, node: str, noise: MemoryNoise, now: float, frozen: bool, decay: DecayFunction):
         self.node = node
         self.pair: EntangledPair | None = None
         self.index = 0
         self.last_touch = now
         self.noise = noise
-        self.frozen = noise.is_noiseless if noiseless is None else noiseless
-        self.decay = decay_function(noise) if decay is None else decay  # storage time -> channel params
+        self.frozen = frozen
+        self.decay = decay
 
 
 class QuantumOps:

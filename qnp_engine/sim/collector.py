@@ -116,41 +116,39 @@ class DeliveryCollector:
             self._half[key] = d
             return
         head, tail = (first, d) if first.node == self.heads[d.circuit] else (d, first)
-        if (head.request, head.sequence, head.bell_index) != (tail.request, tail.sequence, tail.bell_index) \
-                or head.pair is not tail.pair:
+        _, circuit, _, request, sequence, bell, _, pair, basis, test_round = head
+        if request != tail.request or sequence != tail.sequence or bell != tail.bell_index or pair is not tail.pair:
             self.mismatches += 1  # invariant 1 of notes §1.15; tests assert this stays 0
             return
-        bell = head.bell_index
-        if head.test_round:
-            stats = self.tests.setdefault(d.circuit, TestRoundStats())
-            basis = head.basis
-            a, b = self.ops.measure(head.pair, (basis, basis))
+        if test_round:
+            stats = self.tests.setdefault(circuit, TestRoundStats())
+            a, b = self.ops.measure(pair, (basis, basis))
             b ^= correlation_flip(bell, basis)
             stats.trials[basis] += 1
             stats.errors[basis] += a != b
             return
-        if head.request is None:
+        if request is None:
             self.surplus += 1
             return
-        r = self.requests[head.request]
-        f = self._fidelity(head.pair.state, bell)
+        r = self.requests[request]
+        f = self._fidelity(pair.state, bell)
         r.delivered += 1
         r.fidelity_sum += f
         r.fidelity_sq_sum += f * f
-        latency = d.time_s - head.pair.born_s
+        latency = d.time_s - pair.born_s
         r.latencies.append(latency)
         r.latency_sum += latency
         r.last_delivery_s = d.time_s
-        fids = self.fidelities.get(r.name)
+        fids = self.fidelities.get(request)
         if fids is None:
-            fids = self.fidelities[r.name] = []
+            fids = self.fidelities[request] = []
         fids.append(f)
         if self.keep_states:
-            self._keep(head.pair.state)
-        if self.keep_outcomes and head.basis is not None and tail.basis is not None:
-            a, b = self.ops.measure(head.pair, (head.basis, tail.basis))
+            self._keep(pair.state)
+        if self.keep_outcomes and basis is not None and tail.basis is not None:
+            a, b = self.ops.measure(pair, (basis, tail.basis))
             b ^= correlation_flip(bell, tail.basis)  # the tail's fix-up from the Bell index
-            self.outcomes.setdefault(r.name, []).append((head.basis, a, tail.basis, b))
+            self.outcomes.setdefault(request, []).append((basis, a, tail.basis, b))
         if r.status != "active" and r.pending_total is not None and r.delivered >= r.pending_total:
             self._check_done()
 
