@@ -71,6 +71,31 @@ def build_network(scenario: Scenario, backend: StateBackend, keep_outcomes: bool
     collector = DeliveryCollector(ops, keep_outcomes, keep_states, settings.seed)
     jitter = settings.message_jitter_s
 
+    def follow(frm: str, to: str, track: Track, d: float, jittered: bool) -> tuple[str, str, Track, float, object]:
+        """Follow a TRACK sent ``frm`` -> ``to`` through the repeaters that have already swapped its
+        pair: each would only forward it, changing the Bell index and the link sequence number, so
+        one event at the first node with work to do (or the end node) replaces one event per hop,
+        with the same sum of hop delays. Returns where it stops: (sender, node, TRACK, delay, role)."""
+        circuit = track.circuit
+        role = nodes[to].circuits.get(circuit)
+        bell, seq, hops = track.bell_index, track.link_seq, 0
+        while type(role) is Intermediate:
+            hop = role.relay(frm, seq)
+            if hop is None:
+                break
+            frm = to
+            to, flip, seq = hop
+            bell ^= flip
+            hops += 1
+            d += delays[(frm, to)]
+            if jittered:
+                d += jitter * sched.uniform()
+            role = nodes[to].circuits.get(circuit)
+        if hops:  # the TRACK is written once, where it stops
+            track = _new(Track, (circuit, track.pair_id, bell, seq, track.from_head, track.assignment,
+                                 track.t_origin))
+        return frm, to, track, d, role
+
     def send(frm: str, to: str, msg, at: float | None = None, delay: float = 0.0) -> None:
         """Classical message ``frm`` -> ``to`` (neighbours), sent now or, for a TRACK that waited
         at ``frm``, at ``at`` plus the ``delay`` it had already travelled from there."""
@@ -80,33 +105,13 @@ def build_network(scenario: Scenario, backend: StateBackend, keep_outcomes: bool
         base = sched.now if at is None else at
         d = delay + delays[(frm, to)]
         if type(msg) is Track:
-            # Follow the TRACK through repeaters that have already swapped its pair: each would
-            # only forward it, so one event at the first node with work to do (or the end node)
-            # replaces one event per hop. The arrival time is the same sum of hop delays. At a
-            # repeater that has not swapped yet the TRACK is parked until the swap (or the cutoff)
-            # takes it on, still without an event of its own.
-            circuit = msg.circuit
-            role = nodes[to].circuits.get(circuit)
+            frm, to, msg, d, role = follow(frm, to, msg, d, False)
             if type(role) is Intermediate:
-                # Each repeater would change only the Bell index and the link sequence number: carry
-                # those along and write the TRACK once, where it stops.
-                bell, seq = msg.bell_index, msg.link_seq
-                hops = 0
-                while type(role) is Intermediate:
-                    hop = role.relay(frm, seq)
-                    if hop is None:
-                        break
-                    frm = to
-                    to, flip, seq = hop
-                    bell ^= flip
-                    hops += 1
-                    d += delays[(frm, to)]
-                    role = nodes[to].circuits.get(circuit)
-                if hops:
-                    msg = _new(Track, (circuit, msg.pair_id, bell, seq, msg.from_head, msg.assignment, msg.t_origin))
-                if type(role) is Intermediate and role.park(msg, frm, base, d):
+                # Not swapped there yet: the TRACK is parked until the swap (or the cutoff) takes it
+                # on, still without an event of its own.
+                if role.park(msg, frm, base, d):
                     return
-            if role is not None and type(role) is not Intermediate:
+            elif role is not None:
                 sched.call_at(base + d, role.on_track, msg)
                 return
         sched.call_at(base + d, nodes[to].receive, msg, frm)
@@ -118,21 +123,7 @@ def build_network(scenario: Scenario, backend: StateBackend, keep_outcomes: bool
         if isinstance(msg, (Track, Expire)):
             d += jitter * sched.uniform()
         if type(msg) is Track:
-            circuit = msg.circuit
-            bell, seq, hops = msg.bell_index, msg.link_seq, 0
-            role = nodes[to].circuits.get(circuit)
-            while type(role) is Intermediate:
-                hop = role.relay(frm, seq)
-                if hop is None:
-                    break
-                frm = to
-                to, flip, seq = hop
-                bell ^= flip
-                hops += 1
-                d += delays[(frm, to)] + jitter * sched.uniform()
-                role = nodes[to].circuits.get(circuit)
-            if hops:
-                msg = _new(Track, (circuit, msg.pair_id, bell, seq, msg.from_head, msg.assignment, msg.t_origin))
+            frm, to, msg, d, _ = follow(frm, to, msg, d, True)
         sched.call_after(d, nodes[to].receive, msg, frm)
 
     ctx = NetworkContext(sched, ops, send, collector.deliver, collector.request_event)
