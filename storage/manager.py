@@ -12,6 +12,10 @@ How the app uses it (one manager per server process, e.g. in ``st.cache_resource
     run = manager.submit_entanglement(yaml_text)
     manager.cancel(run.id)
 
+With ``standby=True`` the manager keeps one spare worker that has already imported the engine and waits for a
+run id on its stdin (``python -m storage.worker --standby``): a run handed to it starts in milliseconds instead
+of paying an interpreter start and the engine's imports (1-2 s), and a new spare is started behind it.
+
 ``tick()`` is cheap (a few indexed queries) and does the bookkeeping in order: collect exited workers (a
 worker that died leaves its run failed with the exit signal and the tail of its stderr), fail stale runs, stop
 workers that ignore a cancel for ``cancel_grace_s``, and start queued runs while fewer than N are running.
@@ -40,6 +44,7 @@ from storage.liveness import DEFAULT_STALE_AFTER_S, StaleRun, mark_failed, reap_
 from storage.models import ACTIVE_STATUSES, Run, RunStatus, utcnow
 
 ENV_MAX_RUNS = "QNP_STUDIO_MAX_RUNS"
+ENV_STANDBY = "QNP_STUDIO_STANDBY_WORKER"  # "0" turns the app's spare worker off
 DEFAULT_MAX_RUNS = 2
 _STDERR_TAIL = 2000
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +64,17 @@ class TickReport:
     started: list[int] = field(default_factory=list)
     exited: list[int] = field(default_factory=list)
     reaped: list[StaleRun] = field(default_factory=list)
+
+
+def standby_from_env(default: bool = True) -> bool:
+    raw = os.environ.get(ENV_STANDBY, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ValueError(f"{ENV_STANDBY}: must be 1 or 0, got {raw!r}")
 
 
 def max_runs_from_env(default: int = DEFAULT_MAX_RUNS) -> int:
@@ -84,7 +100,7 @@ def _exit_text(code: int) -> str:
 class RunManager:
     def __init__(self, engine: Engine, *, max_concurrent: int | None = None,
                  stale_after_s: float = DEFAULT_STALE_AFTER_S, cancel_grace_s: float = 10.0,
-                 python: str = sys.executable, reap_at_start: bool = True):
+                 python: str = sys.executable, reap_at_start: bool = True, standby: bool = False):
         self.engine = engine
         self.max_concurrent = max_concurrent if max_concurrent is not None else max_runs_from_env()
         if self.max_concurrent < 1:
@@ -93,11 +109,16 @@ class RunManager:
         self.cancel_grace_s = cancel_grace_s
         self.python = python
         self._workers: dict[int, _Worker] = {}
+        self.standby = standby
+        self._spare: tuple[subprocess.Popen, IO[bytes]] | None = None  # a worker waiting for a run id
         self._lock = threading.RLock()
         self._ticker: threading.Thread | None = None
         self._ticker_stop = threading.Event()
         self.reaped_at_start: list[StaleRun] = reap_stale(engine, stale_after_s=stale_after_s) if reap_at_start \
             else []
+        if standby:
+            with self._lock:
+                self._refill_spare()
 
     # -- submitting and cancelling -------------------------------------------------------------------------
     def submit_entanglement(self, scenario: str | Scenario, *, engine_name: str | None = None,
@@ -169,6 +190,8 @@ class RunManager:
         self._ticker_stop.set()
         if self._ticker:
             self._ticker.join(timeout=timeout_s)
+        with self._lock:
+            self._stop_spare(timeout_s)
         if not stop_workers:
             return
         with self._lock:
@@ -255,6 +278,22 @@ class RunManager:
             started.append(next_id)
 
     def _spawn(self, run_id: int) -> None:
+        started = self._hand_to_spare(run_id)
+        if started is None:
+            try:
+                started = self._popen([str(run_id)], subprocess.DEVNULL)
+            except OSError as exc:
+                mark_failed(self.engine, run_id, f"could not start the worker process: {exc}")
+                return
+        proc, stderr = started
+        with self.engine.begin() as conn:
+            conn.execute(update(Run).where(Run.id == run_id, Run.worker_pid.is_(None))  # type: ignore[union-attr]
+                         .values(worker_pid=proc.pid))
+        self._workers[run_id] = _Worker(run_id, proc, stderr)
+        if self.standby:
+            self._refill_spare()
+
+    def _popen(self, args: list[str], stdin: int) -> tuple[subprocess.Popen, IO[bytes]]:
         env = dict(os.environ)
         env["QNP_STUDIO_DB_URL"] = self.engine.url.render_as_string(hide_password=False)
         # The worker must import this very package, installed or not.
@@ -262,15 +301,56 @@ class RunManager:
         stderr = tempfile.TemporaryFile()  # noqa: SIM115 - kept open until the worker exits (_collect_exited)
         try:
             proc = subprocess.Popen(
-                [self.python, "-m", "storage.worker", str(run_id)], env=env,
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr,
+                [self.python, "-m", "storage.worker", *args], env=env,
+                stdin=stdin, stdout=subprocess.DEVNULL, stderr=stderr,
                 start_new_session=True,  # a Ctrl-C in the app's terminal does not kill the runs
             )
-        except OSError as exc:
+        except OSError:
             stderr.close()
-            mark_failed(self.engine, run_id, f"could not start the worker process: {exc}")
+            raise
+        return proc, stderr
+
+    def _hand_to_spare(self, run_id: int) -> tuple[subprocess.Popen, IO[bytes]] | None:
+        """Give ``run_id`` to the waiting spare worker; None if there is none (or it has died)."""
+        spare, self._spare = self._spare, None
+        if spare is None:
+            return None
+        proc, stderr = spare
+        try:
+            if proc.poll() is not None:
+                raise OSError("the spare worker has exited")
+            proc.stdin.write(f"{run_id}\n".encode())
+            proc.stdin.close()  # flushes; the spare reads one line and runs it
+        except OSError:
+            _discard(proc, stderr)
+            return None
+        return proc, stderr
+
+    def _refill_spare(self) -> None:
+        if self._spare is not None and self._spare[0].poll() is None:
             return
-        with self.engine.begin() as conn:
-            conn.execute(update(Run).where(Run.id == run_id, Run.worker_pid.is_(None))  # type: ignore[union-attr]
-                         .values(worker_pid=proc.pid))
-        self._workers[run_id] = _Worker(run_id, proc, stderr)
+        if self._spare is not None:
+            _discard(*self._spare)
+        try:
+            self._spare = self._popen(["--standby"], subprocess.PIPE)
+        except OSError:
+            self._spare = None  # runs then start a fresh worker each, as without standby
+
+    def _stop_spare(self, timeout_s: float) -> None:
+        spare, self._spare = self._spare, None
+        if spare is None:
+            return
+        proc, stderr = spare
+        try:
+            proc.stdin.close()  # end of input: the spare exits without running anything
+            proc.wait(timeout=timeout_s)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        _discard(proc, stderr)
+
+
+def _discard(proc: subprocess.Popen, stderr: IO[bytes]) -> None:
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    stderr.close()

@@ -17,7 +17,7 @@ import sys
 import time
 import traceback
 from types import FrameType
-from typing import Any
+from typing import IO, Any
 
 from storage.db import create_db_engine
 from storage.errors import RunNotFound
@@ -135,19 +135,38 @@ def execute(engine: Any, run_id: int, *, flush_interval_s: float = 0.25) -> RunS
     return RunStatus(get_run(engine, run_id).status)
 
 
+def wait_for_run(stream: IO[str]) -> int | None:
+    """Standby: import what runs need, then read one run id from ``stream`` (None at end of input)."""
+    import qnp_engine.model  # noqa: F401 - imported now so that the run starts at once
+    import qnp_engine.sim  # noqa: F401
+
+    line = stream.readline().strip()
+    return int(line) if line else None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m storage.worker", description=__doc__.splitlines()[0])
-    parser.add_argument("run_id", type=int)
+    parser.add_argument("run_id", type=int, nargs="?")
+    parser.add_argument("--standby", action="store_true",
+                        help="import the engine, then wait for the run id on stdin (the run manager's spare)")
     parser.add_argument("--db-url", default=None, help="SQLAlchemy URL (default: QNP_STUDIO_DB_URL / QNP_STUDIO_DB)")
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    if (args.run_id is None) == (not args.standby):
+        parser.error("give a run id or --standby (not both)")
     try:
         flush_s = float(os.environ.get(ENV_FLUSH) or 0.25)
     except ValueError:
         flush_s = 0.25
     engine = create_db_engine(args.db_url)
+    run_id = args.run_id
+    if args.standby:
+        run_id = wait_for_run(sys.stdin)
+        if run_id is None:
+            engine.dispose()
+            return 0
+    signal.signal(signal.SIGTERM, _on_sigterm)  # a spare is simply killed; a run ends "cancelled"
     try:
-        execute(engine, args.run_id, flush_interval_s=flush_s)
+        execute(engine, run_id, flush_interval_s=flush_s)
     except RunNotFound as exc:
         print(f"storage.worker: {exc}", file=sys.stderr)
         return 2

@@ -13,7 +13,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from storage.db import database_url, open_database
-from storage.manager import RunManager
+from storage.manager import RunManager, standby_from_env
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,9 @@ _STARTED: list[Services] = []  # every manager this process started, so tests ca
 @st.cache_resource(show_spinner=False)
 def _services(url: str) -> Services:
     engine = open_database(url)
-    manager = RunManager(engine)  # fails runs left "running" by a worker that died with a previous server
+    # Fails runs left "running" by a worker that died with a previous server; keeps a spare worker with the
+    # engine already imported, so that a launched run shows its first samples without an interpreter start.
+    manager = RunManager(engine, standby=standby_from_env())
     manager.start_background(interval_s=0.5)  # queued runs start even when no page is polling
     svc = Services(engine, manager, url)
     _STARTED.append(svc)

@@ -22,6 +22,9 @@ def app_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     db = tmp_path / "studio.db"
     monkeypatch.setenv("QNP_STUDIO_DB", str(db))
     monkeypatch.delenv("QNP_STUDIO_DB_URL", raising=False)
+    # No spare worker per test database (each costs an interpreter start); tests/storage and the browser tests
+    # cover it.
+    monkeypatch.setenv("QNP_STUDIO_STANDBY_WORKER", "0")
     st.cache_data.clear()
     yield db
     shutdown_all()

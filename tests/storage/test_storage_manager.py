@@ -15,6 +15,7 @@ import threading
 import time
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select, text, update
 
 from qnp_engine.model import load_scenario
@@ -221,3 +222,64 @@ def test_stale_runs_are_judged_by_pid_on_this_host_and_by_heartbeat_elsewhere(en
     assert reap_stale(engine, stale_after_s=60) == []  # idempotent
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM run WHERE status = 'failed'")).scalar() == 3
+
+
+def test_standby_spare_takes_the_next_run_and_is_replaced(engine):
+    mgr = RunManager(engine, max_concurrent=2, standby=True)
+    try:
+        spare = mgr._spare[0]
+        assert spare.poll() is None  # started with the manager, waiting for a run id
+        run = mgr.submit_entanglement(SHORT_YAML)
+        assert mgr.worker_pid(run.id) == spare.pid  # the spare took the run: no new interpreter for it
+        assert get_run(engine, run.id).worker_pid == spare.pid
+        done = mgr.wait(run.id, 60)
+        assert done.status == "done" and done.summary["requests"][0]["pairs_delivered"] > 0
+        again = mgr.submit_entanglement(SHORT_YAML)
+        new_spare = get_run(engine, again.id).worker_pid
+        assert new_spare not in (None, spare.pid)  # the run went to the spare started behind the first
+        assert mgr.wait(again.id, 60).status == "done"
+        # the same seed gives the same result whichever process ran it
+        assert get_run(engine, again.id).summary["requests"] == done.summary["requests"]
+    finally:
+        last = mgr._spare[0] if mgr._spare else None
+        mgr.shutdown(stop_workers=True)
+    assert mgr._spare is None and (last is None or last.poll() is not None)  # the spare ended with the manager
+
+
+def test_a_dead_spare_falls_back_to_a_fresh_worker(engine):
+    mgr = RunManager(engine, standby=True)
+    try:
+        spare = mgr._spare[0]
+        spare.kill()
+        spare.wait()
+        run = mgr.submit_entanglement(SHORT_YAML)
+        assert mgr.worker_pid(run.id) not in (None, spare.pid)
+        assert mgr.wait(run.id, 60).status == "done"
+    finally:
+        mgr.shutdown(stop_workers=True)
+
+
+def test_worker_command_line_standby_and_errors(db_url):
+    env = dict(os.environ, QNP_STUDIO_DB_URL=db_url)
+    ended = subprocess.run([sys.executable, "-m", "storage.worker", "--standby"], input="", env=env,
+                           capture_output=True, text=True, timeout=60)
+    assert ended.returncode == 0  # end of input: a spare that is never used exits cleanly
+    both = subprocess.run([sys.executable, "-m", "storage.worker", "3", "--standby"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    neither = subprocess.run([sys.executable, "-m", "storage.worker"], env=env, capture_output=True, text=True,
+                             timeout=60)
+    for bad in (both, neither):
+        assert bad.returncode == 2 and "give a run id or --standby" in bad.stderr
+
+
+def test_standby_setting_from_the_environment(monkeypatch):
+    from storage.manager import ENV_STANDBY, standby_from_env
+
+    monkeypatch.delenv(ENV_STANDBY, raising=False)
+    assert standby_from_env() is True
+    for raw, expected in (("0", False), ("off", False), ("1", True), ("yes", True)):
+        monkeypatch.setenv(ENV_STANDBY, raw)
+        assert standby_from_env() is expected
+    monkeypatch.setenv(ENV_STANDBY, "maybe")
+    with pytest.raises(ValueError, match=f"{ENV_STANDBY}: must be 1 or 0, got 'maybe'"):
+        standby_from_env()
