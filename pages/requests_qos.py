@@ -55,6 +55,9 @@ def main() -> None:
         bad = [p.request for p in view.plans if not p.feasible]
         st.warning(f"Not feasible as set: {', '.join(bad)} — see *why not*. They would be rejected by admission "
                    "control if you run now.", icon="⚠️")
+    warnings = view.warnings()
+    if warnings:
+        st.warning("These requests can stall for ever:\n\n" + "\n".join(f"- {w}" for w in warnings), icon="🔒")
     st.dataframe(view.rows(), hide_index=True, width="stretch", column_config={
         "link fidelity required": st.column_config.NumberColumn(format="%.4f"),
         "worst-case delivered fidelity": st.column_config.NumberColumn(format="%.4f"),

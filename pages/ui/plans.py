@@ -34,7 +34,12 @@ class PlanView:
             "rate estimate (Hz)": p.rate_estimate_hz,
             "cutoff (ms)": p.cutoff_s * 1e3 if p.cutoff_s is not None else None,
             "why not": p.reason or "",
+            "warnings": "; ".join(p.warnings),
         } for p in self.plans]
+
+    def warnings(self) -> list[str]:
+        """Admitted requests the control plane warns about, one line each (e.g. circuits that can block)."""
+        return [f"{p.request}: {w}" for p in self.plans for w in p.warnings]
 
 
 def preview(scenario: Scenario) -> PlanView:

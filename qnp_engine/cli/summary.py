@@ -51,4 +51,5 @@ def render_summary(scenario: Scenario) -> str:
             need = f"{plan.link_fidelity_required:.4f}" if plan.link_fidelity_required is not None else "-"
             out.append(f"    {status}; cutoff {cutoff}; per-link fidelity needed {need}; "
                        f"worst-case fidelity {plan.fidelity_bound:.4f}; est. rate {plan.rate_estimate_hz:.4g} Hz")
+            out.extend(f"    warning: {w}" for w in plan.warnings)
     return "\n".join(out)

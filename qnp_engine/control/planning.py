@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 from qnp_engine.control.budget import choose_cutoff, fidelity_bound, rate_estimate_hz
+from qnp_engine.control.contention import blocking_warnings
 from qnp_engine.control.routing import Router, fidelity_from_werner, link_models, network_graph, werner_parameter
 from qnp_engine.model.scenario import Qos, Request, Scenario
 from qnp_engine.physical.decoherence import MemoryNoise
@@ -28,6 +29,7 @@ class RequestPlan:
     fidelity_bound: float
     rate_estimate_hz: float
     circuit: int | None = None
+    warnings: list[str] = field(default_factory=list)  # admitted, but see these (e.g. circuits that can block)
 
 
 @dataclass
@@ -125,7 +127,12 @@ def plan_circuits(scenario: Scenario) -> tuple[list[CircuitPlan], list[RequestPl
         circuits[key] = vc
         vc.requests.append(req)
         plan.circuit = vc.circuit_id
-    return list(circuits.values()), plans
+    admitted = list(circuits.values())
+    blocking = blocking_warnings(scenario, admitted)
+    for plan in plans:
+        if plan.circuit in blocking:
+            plan.warnings.extend(blocking[plan.circuit])
+    return admitted, plans
 
 
 def plan_requests(scenario: Scenario) -> list[RequestPlan]:

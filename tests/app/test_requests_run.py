@@ -41,6 +41,22 @@ def test_requests_plan_shows_route_and_feasibility(open_page) -> None:
     assert "cannot be met" in frame_with(at, "route").iloc[0]["why not"]
 
 
+def test_requests_that_can_block_each_other_are_warned_before_running(open_page) -> None:
+    at = open_page("pages/requests_qos.py")
+    draft = chain()
+    for node in draft["nodes"]:
+        node.setdefault("memory", {})["qubits_per_link"] = 1
+    draft["requests"] = [{"name": "ab", "src": "A", "dst": "B", "qos": "create_and_keep"},
+                         {"name": "ba", "src": "B", "dst": "A", "qos": "create_and_keep"}]
+    at.session_state[session.DRAFT] = draft
+    at.run()
+    text = messages(at)
+    assert "These requests can stall for ever" in text
+    assert "ab: can block at R: 2 circuits without a cutoff cross it over A-R and R-B" in text
+    assert "(with ba); set cutoff_s or give A, B, R qubits_per_link >= 2" in text
+    assert "can block at R" in frame_with(at, "route").iloc[1]["warnings"]
+
+
 def test_request_between_unconnected_nodes_is_a_field_error(open_page) -> None:
     at = open_page("pages/requests_qos.py")
     draft = chain()
