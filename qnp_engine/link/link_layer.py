@@ -72,8 +72,8 @@ class LinkLayer:
         self._pool_a, self._pool_b = pool_a, pool_b
         self.noise = {a: noise_a, b: noise_b}
         self._noiseless = {a: noise_a.is_noiseless, b: noise_b.is_noiseless}
-        self._end_a = (a, noise_a, noise_a.is_noiseless, decay_function(noise_a))
-        self._end_b = (b, noise_b, noise_b.is_noiseless, decay_function(noise_b))
+        self._end_a = (a, noise_a.is_noiseless, decay_function(noise_a))  # what a new qubit at each end needs
+        self._end_b = (b, noise_b.is_noiseless, decay_function(noise_b))
         self.strict_priority = strict_priority
         self.handlers: dict[str, Callable[[LinkOk], None]] = {}
         self.err_handlers: dict[str, Callable[[LinkErr], None]] = {}
@@ -257,20 +257,19 @@ class LinkLayer:
             indices = self._bell_indices
             bell = indices[int(sched.uniform() * len(indices))]
         now = sched.now
-        a, noise_a, still_a, decay_a = self._end_a
-        b, noise_b, still_b, decay_b = self._end_b
-        qa = Qubit(a, noise_a, now, still_a, decay_a)
-        qb = Qubit(b, noise_b, now, still_b, decay_b)
+        a, still_a, decay_a = self._end_a
+        b, still_b, decay_b = self._end_b
+        qa = Qubit(a, 0, now, still_a, decay_a)
+        qb = Qubit(b, 1, now, still_b, decay_b)
         qa.pair = qb.pair = EntangledPair(self._states[bell], [qa, qb], now)
-        qb.index = 1
         measure = p.request.measure_directly
         if measure:
             qa.frozen = qb.frozen = True  # M-type: measured at both ends as the herald arrives
         # Both ends learn the herald at the same time (midpoint station); deliver a's OK first.
         index = self.index
         new = tuple.__new__  # LinkOk without the Python-level __new__ of typing.NamedTuple
-        (p.on_ok_a or self.handlers[a])(new(LinkOk, (index, purpose, seq, bell, qa, b)))
-        (p.on_ok_b or self.handlers[b])(new(LinkOk, (index, purpose, seq, bell, qb, a)))
+        p.on_ok_a(new(LinkOk, (index, purpose, seq, bell, qa, b)))
+        p.on_ok_b(new(LinkOk, (index, purpose, seq, bell, qb, a)))
         if measure:
             self._release_reservation(purpose)
         if p.remaining is not None:

@@ -11,7 +11,7 @@ because a measurement commutes with operations on other qubits.
 from __future__ import annotations
 
 from qnp_engine.backends.base import StateBackend
-from qnp_engine.physical.decoherence import DecayFunction, MemoryNoise
+from qnp_engine.physical.decoherence import DecayFunction
 
 
 class EntangledPair:
@@ -27,14 +27,13 @@ class Qubit:
     """One memory qubit holding half of a pair; ``frozen`` (measured, handed over, or a noiseless
     memory) stops its decoherence, ``decay`` maps storage time to the memory's channel parameters."""
 
-    __slots__ = ("node", "pair", "index", "last_touch", "noise", "frozen", "decay")
+    __slots__ = ("node", "pair", "index", "last_touch", "frozen", "decay")
 
-    def __init__(self, node: str, noise: MemoryNoise, now: float, frozen: bool, decay: DecayFunction):
+    def __init__(self, node: str, index: int, now: float, frozen: bool, decay: DecayFunction):
         self.node = node
         self.pair: EntangledPair | None = None
-        self.index = 0
+        self.index = index  # which qubit of its pair's state
         self.last_touch = now
-        self.noise = noise
         self.frozen = frozen
         self.decay = decay
 

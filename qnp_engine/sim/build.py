@@ -71,13 +71,13 @@ def build_network(scenario: Scenario, backend: StateBackend, keep_outcomes: bool
     collector = DeliveryCollector(ops, keep_outcomes, keep_states, settings.seed)
     jitter = settings.message_jitter_s
 
-    def follow(frm: str, to: str, track: Track, d: float, jittered: bool) -> tuple[str, str, Track, float, object]:
-        """Follow a TRACK sent ``frm`` -> ``to`` through the repeaters that have already swapped its
-        pair: each would only forward it, changing the Bell index and the link sequence number, so
-        one event at the first node with work to do (or the end node) replaces one event per hop,
-        with the same sum of hop delays. Returns where it stops: (sender, node, TRACK, delay, role)."""
+    def follow(frm: str, to: str, track: Track, d: float, role: Intermediate,
+               jittered: bool) -> tuple[str, str, Track, float, object]:
+        """Follow a TRACK sent ``frm`` -> ``to`` (``role`` there) through the repeaters that have already
+        swapped its pair: each would only forward it, changing the Bell index and the link sequence number,
+        so one event at the first node with work to do (or the end node) replaces one event per hop, with
+        the same sum of hop delays. Returns where it stops: (sender, node, TRACK, delay, role there)."""
         circuit = track.circuit
-        role = nodes[to].circuits.get(circuit)
         bell, seq, hops = track.bell_index, track.link_seq, 0
         while type(role) is Intermediate:
             hop = role.relay(frm, seq)
@@ -105,13 +105,14 @@ def build_network(scenario: Scenario, backend: StateBackend, keep_outcomes: bool
         base = sched.now if at is None else at
         d = delay + delays[(frm, to)]
         if type(msg) is Track:
-            frm, to, msg, d, role = follow(frm, to, msg, d, False)
+            role = nodes[to].circuits.get(msg.circuit)
             if type(role) is Intermediate:
-                # Not swapped there yet: the TRACK is parked until the swap (or the cutoff) takes it
-                # on, still without an event of its own.
-                if role.park(msg, frm, base, d):
+                frm, to, msg, d, role = follow(frm, to, msg, d, role, False)
+                # Not swapped there yet: the TRACK is parked until the swap (or the cutoff) takes it on,
+                # still without an event of its own.
+                if type(role) is Intermediate and role.park(msg, frm, base, d):
                     return
-            elif role is not None:
+            if role is not None and type(role) is not Intermediate:
                 sched.call_at(base + d, role.on_track, msg)
                 return
         sched.call_at(base + d, nodes[to].receive, msg, frm)
@@ -123,7 +124,8 @@ def build_network(scenario: Scenario, backend: StateBackend, keep_outcomes: bool
         if isinstance(msg, (Track, Expire)):
             d += jitter * sched.uniform()
         if type(msg) is Track:
-            frm, to, msg, d, _ = follow(frm, to, msg, d, True)
+            role = nodes[to].circuits.get(msg.circuit)
+            frm, to, msg, d, _ = follow(frm, to, msg, d, role, True)
         sched.call_after(d, nodes[to].receive, msg, frm)
 
     ctx = NetworkContext(sched, ops, send, collector.deliver, collector.request_event)
