@@ -57,10 +57,14 @@ def scenario_dict(sc: Scenario) -> dict:
 
 
 def _version() -> str:
+    import qnp_engine.link.link_layer as hot
+
     try:
-        return version("qnp-studio")
+        v = version("qnp-studio")
     except PackageNotFoundError:
-        return "working tree"
+        v = "working tree"
+    # scripts/compile_engine.py builds the hot modules as extensions (mypyc): say which engine ran.
+    return f"{v}, compiled engine (mypyc)" if hot.__file__.endswith(".so") else v
 
 
 def run(sc: Scenario, round_no: int) -> PeerResult:

@@ -19,6 +19,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import replace
 from datetime import date
@@ -134,24 +135,35 @@ def tables(summary: dict, chains: list[int], sc: Scenario) -> list[str]:
               + (" QNP Studio / baseline engine (median wall, best CPU) |" if has_base else ""),
               "|---|---|---|---|---|---|---|---|---|" + ("---|" if has_base else "")]
     for n in chains:
-        q = summary.get((QNP, n))
-        cells = []
-        for peer in ("SeQUeNCe", "SimQN"):
-            p = summary.get((peer, n))
-            r = _ratio(q, p, "pairs_per_wall_s")
-            cells.append("–" if r is None else f"{r:.1f}x {'met' if r >= TARGET[peer] else 'NOT met'}")
-            for field in ("best_pairs_per_wall_s", "best_pairs_per_cpu_s"):
-                r = _ratio(q, p, field)
-                cells.append("–" if r is None else f"{r:.1f}x")
-        for peer in ("SeQUeNCe", "SimQN"):
-            p = summary.get((peer, n))
-            cells.append(f"{q['fidelity_mean'] - p['fidelity_mean']:+.4f}" if q and p else "–")
+        cells = _ratio_cells(summary, QNP, n)
         if has_base:
-            b = summary.get((BASE, n))
+            q, b = summary.get((QNP, n)), summary.get((BASE, n))
             r1, r2 = _ratio(q, b, "pairs_per_wall_s"), _ratio(q, b, "best_pairs_per_cpu_s")
             cells.append("–" if r1 is None else f"{r1:.2f}x, {_fmt(r2, 2)}x")
         lines.append(f"| {n} | " + " | ".join(cells) + " |")
+    if has_base:
+        lines += ["", "The same ratios for the baseline engine:", "",
+                  "| nodes | vs SeQUeNCe (target >= 100x) | best | CPU | vs SimQN (target >= 10x) | best | CPU "
+                  "| F: QNP − SeQUeNCe | F: QNP − SimQN |", "|---|---|---|---|---|---|---|---|---|"]
+        lines += [f"| {n} | " + " | ".join(_ratio_cells(summary, BASE, n)) + " |" for n in chains]
     return lines
+
+
+def _ratio_cells(summary: dict, variant: str, n: int) -> list[str]:
+    """Ratio cells of one QNP Studio variant against both peers on the ``n``-node chain."""
+    q = summary.get((variant, n))
+    cells = []
+    for peer in ("SeQUeNCe", "SimQN"):
+        p = summary.get((peer, n))
+        r = _ratio(q, p, "pairs_per_wall_s")
+        cells.append("–" if r is None else f"{r:.1f}x {'met' if r >= TARGET[peer] else 'NOT met'}")
+        for field in ("best_pairs_per_wall_s", "best_pairs_per_cpu_s"):
+            r = _ratio(q, p, field)
+            cells.append("–" if r is None else f"{r:.1f}x")
+    for peer in ("SeQUeNCe", "SimQN"):
+        p = summary.get((peer, n))
+        cells.append(f"{q['fidelity_mean'] - p['fidelity_mean']:+.4f}" if q and p else "–")
+    return cells
 
 
 def fidelity_check(tools: list[str], pythons: dict[str, str], chains: list[int], base: Scenario,
@@ -282,7 +294,17 @@ def main() -> None:
     ap.add_argument("--baseline-engine", metavar="DIR",
                     help="also run QNP Studio with the qnp_engine package found in DIR (e.g. a `git worktree` of an "
                          "older commit) and report the speed-up")
+    ap.add_argument("--compiled", action="store_true",
+                    help="run QNP Studio's engine (from --engine or the working tree) compiled with mypyc "
+                         "(scripts/compile_engine.py, into a temporary directory); needs the [bench] extra")
     args = ap.parse_args()
+    if args.compiled:
+        sys.path.insert(0, str(HERE.parent.parent / "scripts"))
+        from compile_engine import compile_engine
+
+        source = Path(args.engine) if args.engine else HERE.parent.parent
+        args.engine = str(compile_engine(Path(tempfile.mkdtemp(prefix="qnp_compiled_")), source))
+        print(f"compiled engine in {args.engine}")
     if args.rounds < 1 or args.pairs < 1 or args.budget <= 0:
         ap.error("--rounds and --pairs must be >= 1 and --budget > 0")
     tools = [t.strip() for t in args.tools.split(",") if t.strip()]

@@ -36,17 +36,6 @@ class ClosedFormState:
         return np.einsum("k,kij->ij", np.asarray(self.bd, dtype=float), _PROJECTORS)
 
 
-def _bd_state(bd: tuple[float, float, float, float]) -> ClosedFormState:
-    """A Bell-diagonal state without the keyword call of ``__init__`` (the hot path's constructor)."""
-    state = _new_state(ClosedFormState)
-    state.bd = bd
-    state.dm = None
-    return state
-
-
-_new_state = object.__new__
-
-
 def _permute(rho: np.ndarray) -> np.ndarray:
     """Exchange the two qubits of a 4x4 density matrix."""
     return rho.reshape(2, 2, 2, 2).transpose(1, 0, 3, 2).reshape(4, 4)
@@ -63,7 +52,7 @@ class ClosedFormBackend(StateBackend):
     # -- creation ---------------------------------------------------------------------------
     def create_bell_diagonal(self, probabilities: Sequence[float]) -> ClosedFormState:
         p = tuple(float(x) for x in probabilities)
-        return _bd_state(p)  # type: ignore[arg-type]
+        return ClosedFormState(p, None)  # type: ignore[arg-type]
 
     def create_density_matrix(self, rho: np.ndarray) -> ClosedFormState:
         return ClosedFormState(dm=np.array(rho, dtype=complex))
@@ -80,10 +69,7 @@ class ClosedFormBackend(StateBackend):
                 q = 1.0 - p_dep
                 s = p_dep / 4.0
                 l0, l1, l2, l3 = q * l0 + s, q * l1 + s, q * l2 + s, q * l3 + s
-            out = _new_state(ClosedFormState)  # _bd_state, inlined
-            out.bd = (l0, l1, l2, l3)
-            out.dm = None
-            return out
+            return ClosedFormState((l0, l1, l2, l3), None)
         # On a density matrix, split by the decohering qubit's row/column bit: diagonal blocks
         # D0 (0,0) and D1 (1,1) mix linearly, off-diagonal blocks O only shrink. Amplitude damping
         # (gamma), phase flip (p_z) and depolarising (p_dep), applied in that order, give
@@ -109,14 +95,12 @@ class ClosedFormBackend(StateBackend):
             b = s2.bd
             c0, c1, c2, c3 = b[m], b[m ^ 1], b[m ^ 2], b[m ^ 3]  # c[j] = b[j ^ m]
             # out[k] = sum_i a[i] c[i ^ k], written out: this is the engine's hottest line
-            out = _new_state(ClosedFormState)  # _bd_state, inlined
-            out.bd = (
+            out = ClosedFormState((
                 a0 * c0 + a1 * c1 + a2 * c2 + a3 * c3,
                 a0 * c1 + a1 * c0 + a2 * c3 + a3 * c2,
                 a0 * c2 + a1 * c3 + a2 * c0 + a3 * c1,
                 a0 * c3 + a1 * c2 + a2 * c1 + a3 * c0,
-            )
-            out.dm = None
+            ), None)
             return m, out
         r1 = s1.to_dm()
         r2 = s2.to_dm()

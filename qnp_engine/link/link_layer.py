@@ -52,7 +52,7 @@ class _Purpose:
         self.active = True
         self.remaining = request.number
         self.origin = origin
-        self.timeout = None
+        self.timeout: list | None = None  # the scheduler's timer for max_time
         self.generated = 0
         # Receivers of this purpose's OKs at ends a and b, resolved once (see LinkLayer._resolve).
         self.on_ok_a: Callable[[LinkOk], None] | None = None
@@ -81,7 +81,7 @@ class LinkLayer:
         self._single: _Purpose | None = None  # the only purpose, while there is exactly one
         self._routes: dict[tuple[str, int], Callable[[LinkOk], None]] = {}
         self._virtual = 0.0
-        self._timer = None
+        self._timer: list | None = None
         self._attempt: tuple[int, float] | None = None  # (purpose, start time)
         self._bell_indices = tuple(model.bell_indices)
         self._only_bell = self._bell_indices[0] if len(self._bell_indices) == 1 else None
@@ -243,9 +243,14 @@ class LinkLayer:
         self._attempt = (purpose, sched.now)
         self._timer = sched.call_after(n * self._attempt_time, self._succeed, p, n)
 
-    def _succeed(self, p: _Purpose, n: int) -> None:
+    def _idle(self) -> None:
+        """No attempt in flight. (A method, not two assignments in ``_succeed``: a compiler must not take
+        ``_attempt`` for None after the OK callbacks, which may have started the next attempt.)"""
         self._attempt = None
         self._timer = None
+
+    def _succeed(self, p: _Purpose, n: int) -> None:
+        self._idle()
         self.attempts += n
         self.pairs_generated += 1
         p.generated += 1

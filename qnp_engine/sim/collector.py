@@ -7,6 +7,7 @@ This is the simulator's measuring apparatus (it may look at true states), not pr
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -98,7 +99,7 @@ class DeliveryCollector:
         self._half: dict[tuple[int, int], Delivery] = {}
         self.mismatches = 0
         self.surplus = 0
-        self.on_all_done = None  # callback: every admitted request has finished
+        self.on_all_done: Callable[[], None] | None = None  # every admitted request has finished
 
     def _check_done(self) -> None:
         for r in self.requests.values():
