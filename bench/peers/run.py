@@ -298,6 +298,7 @@ def main() -> None:
                     help="run QNP Studio's engine (from --engine or the working tree) compiled with mypyc "
                          "(scripts/compile_engine.py, into a temporary directory); needs the [bench] extra")
     args = ap.parse_args()
+    pure_source = args.engine  # the uncompiled engine tree (None: the working tree)
     if args.compiled:
         sys.path.insert(0, str(HERE.parent.parent / "scripts"))
         from compile_engine import compile_engine
@@ -343,8 +344,10 @@ def main() -> None:
     if args.profile:
         import profile_qnp
 
+        # py-spy sees Python frames only: profile the pure-Python engine even when the compiled one ran.
         for n in sorted({min(args.chains), max(args.chains)}):
-            profiles[n] = profile_qnp.with_py_spy(replace(base, nodes=n, pairs=5000, wall_budget_s=600), args.engine)
+            profiles[n] = profile_qnp.with_py_spy(replace(base, nodes=n, pairs=5000, wall_budget_s=600),
+                                                  pure_source)
             print("\n" + profiles[n])
     if not args.no_write:
         write_results(Path(args.out), summary, runs, checks, args.chains, base, pythons, sys.argv[1:],
