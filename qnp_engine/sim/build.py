@@ -17,7 +17,7 @@ from qnp_engine.link.memory import MemoryPool
 from qnp_engine.link.qubits import QuantumOps
 from qnp_engine.model.scenario import Qos, Scenario
 from qnp_engine.network.circuit import NetworkContext, RequestSpec, VirtualCircuit
-from qnp_engine.network.end_node import HeadEnd, TailEnd
+from qnp_engine.network.end_node import EndNode, HeadEnd, TailEnd
 from qnp_engine.network.intermediate import Intermediate
 from qnp_engine.network.messages import Expire, Track
 from qnp_engine.network.qnp_node import QnpNode
@@ -71,8 +71,8 @@ def build_network(scenario: Scenario, backend: StateBackend, keep_outcomes: bool
     collector = DeliveryCollector(ops, keep_outcomes, keep_states, settings.seed)
     jitter = settings.message_jitter_s
 
-    def follow(frm: str, to: str, track: Track, d: float, role: Intermediate,
-               jittered: bool) -> tuple[str, str, Track, float, object]:
+    def follow(frm: str, to: str, track: Track, d: float, role: EndNode | Intermediate | None,
+               jittered: bool) -> tuple[str, str, Track, float, EndNode | Intermediate | None]:
         """Follow a TRACK sent ``frm`` -> ``to`` (``role`` there) through the repeaters that have already
         swapped its pair: each would only forward it, changing the Bell index and the link sequence number,
         so one event at the first node with work to do (or the end node) replaces one event per hop, with
@@ -105,15 +105,15 @@ def build_network(scenario: Scenario, backend: StateBackend, keep_outcomes: bool
         base = sched.now if at is None else at
         d = delay + delays[(frm, to)]
         if type(msg) is Track:
-            role = nodes[to].circuits.get(msg.circuit)
-            if type(role) is Intermediate:
-                frm, to, msg, d, role = follow(frm, to, msg, d, role, False)
+            stop = nodes[to].circuits.get(msg.circuit)
+            if type(stop) is Intermediate:
+                frm, to, msg, d, stop = follow(frm, to, msg, d, stop, False)
                 # Not swapped there yet: the TRACK is parked until the swap (or the cutoff) takes it on,
                 # still without an event of its own.
-                if type(role) is Intermediate and role.park(msg, frm, base, d):
+                if isinstance(stop, Intermediate) and stop.park(msg, frm, base, d):
                     return
-            if role is not None and type(role) is not Intermediate:
-                sched.call_at(base + d, role.on_track, msg)
+            if isinstance(stop, EndNode):
+                sched.call_at(base + d, stop.on_track, msg)
                 return
         sched.call_at(base + d, nodes[to].receive, msg, frm)
 
