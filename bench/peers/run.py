@@ -256,7 +256,8 @@ def write_results(path: Path, summary: dict, runs: list[dict], checks: list[dict
         "",
         *(["## Where QNP Studio spends its time", "",
             "py-spy samples of the simulation loop (`python bench/peers/profile_qnp.py NODES 5000`), aggregated per "
-            "function; self time is spent in the function's own code, inclusive time also counts its callees.", ""]
+            "function; self time is spent in the function's own code, inclusive time also counts its callees. "
+            "Always the pure-Python engine: py-spy sees Python frames only.", ""]
           + [line for n, text in profiles.items() for line in (f"### {n} nodes", "", "```", text, "```", "")]
           if profiles else []),
         "## Every run",
