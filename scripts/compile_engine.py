@@ -19,15 +19,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# The per-pair path: kernel, link layer, memories, repeater role, measuring apparatus, message routing,
-# closed-form states. (The end-node role is not here yet: mypyc 2.4 leaves an exception pending in its
-# constructors, a SystemError at run time.)
+# The per-pair path: kernel, link layer, memories, end-node and repeater roles, measuring apparatus, message
+# routing, closed-form states. (mypyc 2.4 mishandles a method aliased in a class body, `_f = f`: the
+# class then fails at run time with a SystemError, so the engine has no such aliases.)
 HOT_MODULES = (
     "qnp_engine/kernel/scheduler.py",
     "qnp_engine/link/link_layer.py",
     "qnp_engine/link/qubits.py",
     "qnp_engine/link/memory.py",
     "qnp_engine/network/intermediate.py",
+    "qnp_engine/network/end_node.py",
     "qnp_engine/sim/collector.py",
     "qnp_engine/sim/build.py",
     "qnp_engine/backends/closed_form.py",

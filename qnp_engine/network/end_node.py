@@ -76,12 +76,12 @@ class EndNode:
         if self.early:
             early = self.early.pop(seq, None)
             if early is not None:
-                self._on_track(early)
+                self.on_track(early)
 
     # -- messages ----------------------------------------------------------------------------------
     def on_message(self, msg, sender: str) -> None:
         if isinstance(msg, Track):
-            self._on_track(msg)
+            self.on_track(msg)
         elif isinstance(msg, Expire):
             self._on_expire(msg)
         elif isinstance(msg, Forward):
@@ -116,8 +116,6 @@ class EndNode:
                                     ctx.sched.now, qubit.pair, test_basis or basis, test_basis is not None)))
         if self.is_head:
             self._delivered(assignment)
-
-    _on_track = on_track
 
     def _on_expire(self, msg: Expire) -> None:
         entry = self.pending.pop(msg.link_seq, None)
