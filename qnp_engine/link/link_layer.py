@@ -165,12 +165,7 @@ class LinkLayer:
         pool = self.pools[node]
         pool.in_use -= 1
         pool.held[purpose] -= 1
-        if self._attempt is None and self._active:
-            p = self._single
-            if p is not None and (self._pool_a.in_use >= self._pool_a.capacity
-                                  or self._pool_b.in_use >= self._pool_b.capacity):
-                return  # the other end is still full (_try_start's own first test, without the call)
-            self._try_start()
+        self._try_start()
 
     def active_purposes(self) -> int:
         return self._active
@@ -281,8 +276,4 @@ class LinkLayer:
             p.remaining -= 1
             if p.remaining <= 0:
                 self.stop(purpose)
-        if self._active and self._attempt is None:
-            if self._single is not None and (self._pool_a.in_use >= self._pool_a.capacity
-                                             or self._pool_b.in_use >= self._pool_b.capacity):
-                return  # an end is full (_try_start's own first test, without the call)
-            self._try_start()
+        self._try_start()
