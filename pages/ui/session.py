@@ -14,6 +14,7 @@ from streamlit_flow.state import StreamlitFlowState
 
 from pages.ui.draft import Draft, draft_from_yaml, push_undo, validate
 from pages.ui.flow_adapter import CanvasView, flow_from_draft, push_of
+from qnp_engine.model import dump_scenario
 
 SAMPLES_DIR = Path(__file__).resolve().parents[2] / "sample_topologies"
 DEFAULT_SAMPLE = "chain-3"
@@ -33,6 +34,7 @@ VIEWS_KEPT = 40  # pushed states remembered, to diff a late canvas answer agains
 EDITOR_VERSION = "editor_version"
 INSPECT = "inspect_target"
 VALIDATION = "validation_cache"
+DRAFT_YAML = "draft_yaml_cache"
 ACTIVE_RUN = "active_run_id"
 DESIGNER_TAB = "designer_tab"  # the designer's open tab (its tabs are lazy: only the open one is built)
 DESIGNER_OPENER = "designer_opener"  # whether the "open a sample / file / saved topology" bar is expanded
@@ -157,6 +159,22 @@ def validation():
     result = validate(draft)
     st.session_state[VALIDATION] = (draft, result)
     return result
+
+
+def draft_yaml() -> str | None:
+    """YAML of the current draft (None while it is invalid), written once per draft.
+
+    Handed to the download button as text, not as a callable: a deferred download asks the server for the
+    file after the click, and a canvas-triggered rerun in between can leave that request unanswered, the
+    button spinning (disabled) for the client's 3-minute timeout."""
+    draft = get_draft()
+    cached = st.session_state.get(DRAFT_YAML)
+    if cached is not None and cached[0] is draft:
+        return cached[1]
+    scenario, _ = validation()
+    text = None if scenario is None else dump_scenario(scenario)
+    st.session_state[DRAFT_YAML] = (draft, text)
+    return text
 
 
 def inspect_target() -> str | None:

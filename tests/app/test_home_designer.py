@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import copy
 
+import pytest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit_flow.elements import StreamlitFlowEdge, StreamlitFlowNode
 
 from pages.ui import session
 from pages.ui.services import Services
+from qnp_engine.model import load_scenario
 from storage.runs import list_runs
 from storage.topologies import list_topologies, load_topology
 
@@ -125,8 +128,34 @@ def test_designer_builds_only_the_open_tab_and_opener(open_page) -> None:
     assert "designer_sample" in [s.key for s in at.selectbox]
 
 
-def test_designer_tables_show_field_errors_and_undo(open_page) -> None:
+@pytest.fixture
+def served_files(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """URL -> bytes of every file AppTest's in-memory media store hands out (it is gone after each run)."""
+    files: dict[str, bytes] = {}
+    get_url = MemoryMediaFileStorage.get_url
+
+    def recording_get_url(self: MemoryMediaFileStorage, file_id: str) -> str:
+        url = get_url(self, file_id)
+        files[url] = self.get_file(file_id).content
+        return url
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "get_url", recording_get_url)
+    return files
+
+
+def download_text(at, files: dict[str, bytes]) -> str | None:
+    """The YAML the designer's download button carries (None when it is the disabled stand-in)."""
+    buttons = [b for b in at.get("download_button") if b.proto.label == "⬇️ YAML"]
+    if not buttons:
+        assert at.button(key="download_disabled").disabled
+        return None
+    return files[buttons[0].proto.url].decode()
+
+
+def test_designer_tables_show_field_errors_and_undo(open_page, served_files) -> None:
     at = open_page("pages/designer.py")
+    yaml_text = download_text(at, served_files)
+    assert yaml_text is not None and load_scenario(yaml_text) == load_scenario(session.sample_yaml("chain-3"))
     open_tab(at, "Links")
     key = f"links_table_{at.session_state[session.EDITOR_VERSION]}"
     at.session_state[key] = {"edited_rows": {1: {"length_km": -5.0}}, "added_rows": [], "deleted_rows": []}
@@ -136,8 +165,10 @@ def test_designer_tables_show_field_errors_and_undo(open_page) -> None:
     errors = "\n".join(e.value for e in at.error)
     assert "links[1] (R–B) · length_km" in errors and "greater than or equal to 0" in errors
     assert at.button(key="save").disabled
+    assert download_text(at, served_files) is None  # nothing to download while the draft is invalid
     at.button(key="undo").click().run()
     assert at.session_state[session.DRAFT]["links"][1]["length_km"] == 15.0 and not at.error
+    assert load_scenario(download_text(at, served_files)) == load_scenario(yaml_text)
 
 
 def test_designer_inspector_add_buttons_and_save(open_page, svc: Services) -> None:

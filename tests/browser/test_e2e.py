@@ -59,13 +59,24 @@ def set_role(page: Page, name: str, role: str) -> None:
                 raise
 
 
+def page_text(page: Page) -> str:
+    """The caption, alerts and toasts on the page: what a failing step saw."""
+    parts = [page.get_by_text(re.compile(r"^Editing ")).all_inner_texts(),
+             page.get_by_test_id("stAlert").all_inner_texts(), page.get_by_test_id("stToast").all_inner_texts(),
+             page.get_by_test_id("stStatusWidget").all_inner_texts()]
+    return "\n".join(text for part in parts for text in part) or "(no caption, alert or toast)"
+
+
 def download_yaml(page: Page, tmp: Path) -> str:
     path = tmp / "network.yaml"
     for attempt in range(3):  # a click merged into a concurrent rerun can be dropped: retry
         settle(page)
+        button = page.get_by_role("button", name="⬇️ YAML")
+        if button.is_disabled():  # the page thinks the draft is invalid: say what it shows instead of timing out
+            raise AssertionError("the YAML download is disabled; the page shows:\n" + page_text(page))
         try:
             with page.expect_download(timeout=15_000) as info:
-                page.get_by_role("button", name="⬇️ YAML").click()
+                button.click()
             info.value.save_as(path)
             return path.read_text(encoding="utf-8")
         except PlaywrightTimeout:
