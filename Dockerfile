@@ -4,7 +4,8 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    QNP_STUDIO_DB=/data/qnp_studio.db
+    QNP_STUDIO_DB=/data/qnp_studio.db \
+    QNP_ENGINE_CACHE=/opt/qnp-engine
 
 WORKDIR /app
 # Dependencies first, so code changes do not re-install them.
@@ -13,7 +14,12 @@ COPY qnp_engine/__init__.py qnp_engine/__init__.py
 COPY storage/__init__.py storage/__init__.py
 RUN pip install --upgrade pip && pip install ".[cudaq,qnn]" && pip uninstall -y qnp-studio
 COPY . .
-RUN pip install --no-deps -e .
+# The compiled engine (mypyc, ~2x faster, identical results) is built into the image, so containers never
+# build it at start; the compiler is removed again afterwards.
+RUN pip install --no-deps -e . \
+    && apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \
+    && qnp compile \
+    && apt-get purge -y gcc libc6-dev && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
 
 # SQLite in WAL mode needs a local filesystem: use a named volume, not an NFS/SMB bind mount.
 VOLUME ["/data"]

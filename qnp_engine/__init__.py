@@ -11,9 +11,14 @@ The engine knows nothing of storage or the UI. Typical use::
     result = sim.result()              # RunResult; result.to_dict() is the JSON schema
 """
 
-from qnp_engine.control import RequestPlan, plan_requests
-from qnp_engine.model import Scenario, ScenarioError, dump_scenario, load_scenario, scenario_from_dict
-from qnp_engine.sim import RunResult, Simulation, Snapshot, run_scenario
+from qnp_engine.compiled import activate as _activate_compiled
+
+# Before any engine module: the hot modules come from a compiled build of these sources when there is one.
+_activate_compiled()
+
+from qnp_engine.control import RequestPlan, plan_requests  # noqa: E402
+from qnp_engine.model import Scenario, ScenarioError, dump_scenario, load_scenario, scenario_from_dict  # noqa: E402
+from qnp_engine.sim import RunResult, Simulation, Snapshot, run_scenario  # noqa: E402
 
 __all__ = [
     "RequestPlan",

@@ -38,6 +38,7 @@ from typing import IO, Any
 
 from sqlalchemy import Engine, func, select, update
 
+from qnp_engine.compiled.build import start_background_build
 from qnp_engine.model import Scenario
 from storage import runs
 from storage.liveness import DEFAULT_STALE_AFTER_S, StaleRun, mark_failed, reap_stale
@@ -116,6 +117,9 @@ class RunManager:
         self._ticker_stop = threading.Event()
         self.reaped_at_start: list[StaleRun] = reap_stale(engine, stale_after_s=stale_after_s) if reap_at_start \
             else []
+        # No compiled engine for these sources yet: build one in the background (``qnp_engine.compiled``); the
+        # first runs go pure Python, the ones started after it is ready compiled (same results, ~2x faster).
+        self._engine_build: subprocess.Popen | None = start_background_build()
         if standby:
             with self._lock:
                 self._refill_spare()
@@ -142,6 +146,7 @@ class RunManager:
     def tick(self) -> TickReport:
         with self._lock:
             report = TickReport()
+            self._check_engine_build()
             report.exited = self._collect_exited()
             report.reaped = reap_stale(self.engine, stale_after_s=self.stale_after_s, skip=set(self._workers))
             self._escalate_cancels()
@@ -229,6 +234,14 @@ class RunManager:
                 conn.execute(update(Run).where(Run.id == run_id, Run.status.in_(ACTIVE_STATUSES))  # type: ignore[attr-defined]
                              .values(status=status.value, error=reason, finished_at=utcnow()))
         return exited
+
+    def _check_engine_build(self) -> None:
+        if self._engine_build is None or self._engine_build.poll() is None:
+            return
+        self._engine_build = None
+        if self._spare is not None:  # it imported the pure engine before the build was ready: replace it
+            self._stop_spare(timeout_s=5.0)
+            self._refill_spare()
 
     def _escalate_cancels(self) -> None:
         if not self._workers:

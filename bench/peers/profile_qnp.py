@@ -64,7 +64,8 @@ def with_py_spy(sc: Scenario, engine: str | None = None) -> str:
         raw = Path(tmp) / "qnp.raw"
         cmd = [str(spy), "record", "-r", "1000", "-f", "raw", "-o", str(raw), "--",
                sys.executable, str(HERE / "qnp_side.py"), sc.to_json(), "0"]
-        env = dict(os.environ, PYTHONPATH=engine) if engine else None
+        # py-spy sees Python frames only: always the pure-Python engine.
+        env = dict(os.environ, QNP_ENGINE_COMPILED="off", **({"PYTHONPATH": engine} if engine else {}))
         out = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
         result = json.loads([ln for ln in out.stdout.splitlines() if ln.startswith("{")][-1])
         stacks: dict[tuple[str, ...], float] = defaultdict(float)

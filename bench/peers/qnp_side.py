@@ -63,7 +63,7 @@ def _version() -> str:
         v = version("qnp-studio")
     except PackageNotFoundError:
         v = "working tree"
-    # scripts/compile_engine.py builds the hot modules as extensions (mypyc): say which engine ran.
+    # qnp_engine.compiled loads the hot modules from a mypyc build when asked to: say which engine ran.
     return f"{v}, compiled engine (mypyc)" if hot.__file__.endswith(".so") else v
 
 

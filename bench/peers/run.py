@@ -19,7 +19,6 @@ import platform
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import replace
 from datetime import date
@@ -39,8 +38,9 @@ TARGET = {"SeQUeNCe": 100.0, "SimQN": 10.0}
 
 
 def run_one(tool: str, python: str, sc: Scenario, round_no: int, baseline: str | None = None,
-            engine: str | None = None) -> dict:
-    """One run in a fresh process; ``engine``/``baseline`` put another engine tree first on QNP Studio's path."""
+            engine: str | None = None, compiled: bool = False) -> dict:
+    """One run in a fresh process; ``engine``/``baseline`` put another engine tree first on QNP Studio's path;
+    ``compiled``: QNP Studio runs its compiled build (``qnp_engine.compiled``), the baseline always pure Python."""
     script = HERE / ("qnp_side.py" if tool.startswith("qnp") else venvs.PEERS[tool].script)
     cmd = [python, str(script), sc.to_json(), str(round_no)]
     # Every tool simulates on one thread; keep numpy's BLAS pools from spinning on the other core.
@@ -49,6 +49,7 @@ def run_one(tool: str, python: str, sc: Scenario, round_no: int, baseline: str |
         env["PYTHONPATH"] = baseline
     elif tool == "qnp" and engine:
         env["PYTHONPATH"] = engine
+    env["QNP_ENGINE_COMPILED"] = "require" if compiled and tool == "qnp" else "off"
     try:
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=sc.wall_budget_s + 120, env=env)
     except subprocess.TimeoutExpired:
@@ -167,10 +168,10 @@ def _ratio_cells(summary: dict, variant: str, n: int) -> list[str]:
 
 
 def fidelity_check(tools: list[str], pythons: dict[str, str], chains: list[int], base: Scenario,
-                   engine: str | None = None) -> list[dict]:
+                   engine: str | None = None, compiled: bool = False) -> list[dict]:
     """Noiseless memories: every tool must deliver exactly the Werner swap product (R2)."""
     sc0 = replace(base, memory_noise=False, pairs=min(base.pairs, 200))
-    return [run_one(t, pythons[t], replace(sc0, nodes=n), 0, engine=engine)
+    return [run_one(t, pythons[t], replace(sc0, nodes=n), 0, engine=engine, compiled=compiled)
             for n in chains for t in tools if t != "qnp-base"]
 
 
@@ -201,6 +202,16 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown"
+
+
+def ensure_compiled(engine: str | None) -> None:
+    """Build the engine tree (None: the working tree) into the engine cache unless it holds a build already."""
+    env = dict(os.environ, **({"PYTHONPATH": engine} if engine else {}))
+    proc = subprocess.run([sys.executable, "-m", "qnp_engine.compiled.build"], capture_output=True, text=True,
+                          env=env)
+    if proc.returncode != 0:
+        sys.exit(f"--compiled: {proc.stderr.strip() or proc.stdout.strip()}")
+    print(proc.stdout.strip())
 
 
 def python_version(python: str) -> str:
@@ -296,17 +307,12 @@ def main() -> None:
                     help="also run QNP Studio with the qnp_engine package found in DIR (e.g. a `git worktree` of an "
                          "older commit) and report the speed-up")
     ap.add_argument("--compiled", action="store_true",
-                    help="run QNP Studio's engine (from --engine or the working tree) compiled with mypyc "
-                         "(scripts/compile_engine.py, into a temporary directory); needs the [bench] extra")
+                    help="run QNP Studio's engine (from --engine or the working tree) compiled with mypyc: "
+                         "what the app runs once its background build is ready (built now if the engine cache "
+                         "has no build of these sources; `qnp compile`)")
     args = ap.parse_args()
-    pure_source = args.engine  # the uncompiled engine tree (None: the working tree)
     if args.compiled:
-        sys.path.insert(0, str(HERE.parent.parent / "scripts"))
-        from compile_engine import compile_engine
-
-        source = Path(args.engine) if args.engine else HERE.parent.parent
-        args.engine = str(compile_engine(Path(tempfile.mkdtemp(prefix="qnp_compiled_")), source))
-        print(f"compiled engine in {args.engine}")
+        ensure_compiled(args.engine)
     if args.rounds < 1 or args.pairs < 1 or args.budget <= 0:
         ap.error("--rounds and --pairs must be >= 1 and --budget > 0")
     tools = [t.strip() for t in args.tools.split(",") if t.strip()]
@@ -327,7 +333,7 @@ def main() -> None:
         for n in args.chains:
             sc = replace(base, nodes=n)
             for tool in tools:
-                r = run_one(tool, pythons[tool], sc, rnd, args.baseline_engine, args.engine)
+                r = run_one(tool, pythons[tool], sc, rnd, args.baseline_engine, args.engine, args.compiled)
                 runs.append(r)
                 if "error" in r:
                     print(f"round {rnd} {r['tool']:10s} n={n}: ERROR {r['error']}", flush=True)
@@ -336,7 +342,7 @@ def main() -> None:
                           f"= {r['delivered'] / r['wall_s']:9.0f} /s, F={r['fidelity_mean']:.4f}, "
                           f"sim {r['sim_time_s']:.3f} s ({r['stopped_by']})", flush=True)
     summary = summarise(runs)
-    checks = [] if args.no_check else fidelity_check(tools, pythons, args.chains, base, args.engine)
+    checks = [] if args.no_check else fidelity_check(tools, pythons, args.chains, base, args.engine, args.compiled)
     print(f"\n{len(runs) + len(checks)} runs in {time.perf_counter() - t_start:.0f} s\n")
     print("\n".join(tables(summary, args.chains, base)))
     if checks:
@@ -348,7 +354,7 @@ def main() -> None:
         # py-spy sees Python frames only: profile the pure-Python engine even when the compiled one ran.
         for n in sorted({min(args.chains), max(args.chains)}):
             profiles[n] = profile_qnp.with_py_spy(replace(base, nodes=n, pairs=5000, wall_budget_s=600),
-                                                  pure_source)
+                                                  args.engine)
             print("\n" + profiles[n])
     if not args.no_write:
         write_results(Path(args.out), summary, runs, checks, args.chains, base, pythons, sys.argv[1:],

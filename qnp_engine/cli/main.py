@@ -1,4 +1,4 @@
-"""``qnp validate | schema | show`` (and ``simulate`` once the network layer is wired).
+"""``qnp validate | schema | show | simulate | qnn | compile``.
 
 Errors go to stderr as ``path: reason`` lines and exit with status 1; no tracebacks for bad input.
 """
@@ -60,6 +60,26 @@ def show(file: Path) -> None:
     from qnp_engine.cli.summary import render_summary
 
     typer.echo(render_summary(load_or_exit(file)))
+
+
+@app.command("compile")
+def compile_engine(
+    force: bool = typer.Option(False, help="rebuild even if these sources already have a build"),
+    show_status: bool = typer.Option(False, "--status", help="only say which engine runs now, and why"),
+) -> None:
+    """Build the compiled engine (mypyc; about 30 s): runs then take half the time, with identical results."""
+    from qnp_engine.compiled import status
+    from qnp_engine.compiled.build import BuildError, build
+
+    if show_status:
+        typer.echo(status().reason)
+        return
+    typer.echo("compiling the engine's hot modules with mypyc (about 30 s)...", err=True)
+    try:
+        typer.echo(build(force=force).reason)
+    except BuildError as exc:
+        typer.echo(f"qnp compile: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 def _register() -> None:

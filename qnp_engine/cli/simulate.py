@@ -13,6 +13,7 @@ from rich.table import Table
 
 from qnp_engine.backends.base import BackendUnavailable
 from qnp_engine.backends.registry import available_backends
+from qnp_engine.compiled import running_compiled, status
 from qnp_engine.model import Scenario
 from qnp_engine.sim import RunResult, Simulation
 
@@ -92,6 +93,8 @@ def simulate(
         typer.echo(json.dumps(result.to_dict(include_outcomes=outcomes), indent=2))
         return
     Console(width=None if sys.stdout.isatty() else 200).print(result_table(result))
+    if not running_compiled():
+        typer.echo(f"engine: {status().reason}", err=True)
     if result.verification is not None:
         v = result.verification
         typer.echo(f"verified {v['checked']} delivered pairs on {v['engine']}: largest fidelity difference "

@@ -72,6 +72,8 @@ def test_request_between_unconnected_nodes_is_a_field_error(open_page) -> None:
 def test_run_launches_a_worker_and_reaches_done(open_page, svc: Services) -> None:
     at = open_page("pages/run.py")
     assert "No runs yet" in messages(at)
+    # Which build of the simulator new runs get (the suite runs the sources as they are: tests/conftest.py).
+    assert "Simulator: pure Python (QNP_ENGINE_COMPILED=off)" in [c.value for c in at.caption]
     at.number_input(key="run_seed").set_value(7)
     at.button(key="launch").click().run()
     run_id = at.session_state[session.ACTIVE_RUN]

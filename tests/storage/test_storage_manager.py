@@ -283,3 +283,37 @@ def test_standby_setting_from_the_environment(monkeypatch):
     monkeypatch.setenv(ENV_STANDBY, "maybe")
     with pytest.raises(ValueError, match=f"{ENV_STANDBY}: must be 1 or 0, got 'maybe'"):
         standby_from_env()
+
+
+def test_the_manager_builds_the_compiled_engine_in_the_background(engine, tmp_path, monkeypatch):
+    from qnp_engine.compiled import CACHE_ENV, MODE_ENV
+    from qnp_engine.compiled.build import toolchain_problem
+
+    if toolchain_problem() is not None:
+        pytest.skip(f"cannot build here: {toolchain_problem()}")
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    monkeypatch.setenv(MODE_ENV, "auto")
+    mgr = RunManager(engine, reap_at_start=False)
+    build = mgr._engine_build
+    try:
+        assert build is not None and build.args[1:3] == ["-m", "qnp_engine.compiled.build"]
+        assert RunManager(engine, reap_at_start=False)._engine_build is None  # one build, not one per manager
+    finally:
+        os.killpg(build.pid, signal.SIGKILL)  # the real build takes ~30 s of CPU: the wiring is what is tested
+        build.wait()
+
+
+def test_a_spare_started_before_the_build_is_replaced_when_it_is_ready(engine):
+    mgr = RunManager(engine, standby=True)
+    try:
+        first = mgr._spare[0]
+        # A finished process stands in for the finished build (the build itself: tests/qnp_engine).
+        mgr._engine_build = subprocess.Popen([sys.executable, "-c", "pass"])
+        mgr._engine_build.wait()
+        mgr.tick()
+        assert mgr._engine_build is None
+        assert first.poll() is not None and mgr._spare[0].pid != first.pid and mgr._spare[0].poll() is None
+        run = mgr.submit_entanglement(SHORT_YAML)
+        assert mgr.wait(run.id, 60).status == "done"
+    finally:
+        mgr.shutdown(stop_workers=True)
