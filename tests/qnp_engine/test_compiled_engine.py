@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -144,3 +145,32 @@ def test_building_again_is_a_no_op_that_releases_the_callers_lock(cache: Path, m
     built = build(held_lock=lock)
     assert built.compiled and built.directory == cache / source_key()
     assert not lock.exists() and not list(cache.glob("build-*"))
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads /proc/PID/maps (Linux)")
+def test_the_apps_workers_run_the_build(cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the app does: a run manager with a spare worker; the worker has the build's extensions mapped."""
+    from storage.db import open_database, sqlite_url
+    from storage.manager import RunManager
+    from tests.storage.storage_testkit import LONG_YAML
+
+    monkeypatch.setenv(CACHE_ENV, str(cache))
+    monkeypatch.setenv(MODE_ENV, "auto")
+    engine = open_database(sqlite_url(tmp_path / "runs.db"))
+    mgr = RunManager(engine, standby=True)
+    try:
+        assert mgr._engine_build is None  # already built: nothing started
+        run = mgr.submit_entanglement(LONG_YAML)
+        pid = mgr.worker_pid(run.id)
+        link_layer = f"{cache / source_key()}/qnp_engine/link/link_layer."
+        deadline = time.monotonic() + 60
+        maps = ""
+        while link_layer not in maps and time.monotonic() < deadline:  # mapped as the run's engine is imported
+            maps = Path(f"/proc/{pid}/maps").read_text()
+            time.sleep(0.1)
+        assert link_layer in maps
+        mgr.cancel(run.id)
+        assert mgr.wait(run.id, 60).status == "cancelled"
+    finally:
+        mgr.shutdown(stop_workers=True)
+        engine.dispose()
