@@ -97,8 +97,11 @@ def _alive(pid: int) -> bool:
 def _compile(work: Path) -> None:
     flags = ["--ignore-missing-imports", *(f"--disable-error-code={code}" for code in _NOT_ERRORS)]
     paths = [name.replace(".", "/") + ".py" for name in HOT_MODULES]
+    # The copy in ``work`` must be the only engine mypy sees: with the original on PYTHONPATH it would analyse
+    # that one too and report the rest of the engine's type findings as errors.
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MYPYPATH")}
     proc = subprocess.run([sys.executable, "-m", "mypyc", *flags, *paths], cwd=work, capture_output=True,
-                          text=True)
+                          text=True, env=env)
     if proc.returncode != 0:
         out = (proc.stdout + proc.stderr).strip()
         last = next((line for line in reversed(out.splitlines()) if line.strip()), "no output")
