@@ -41,6 +41,7 @@ from qnp_engine.compiled import (
 # mypyc and against the pure engine by tests/qnp_engine/test_compiled_engine.py.
 _NOT_ERRORS = ("attr-defined", "union-attr", "misc", "arg-type", "index", "return-value", "assignment",
                "var-annotated")
+KEEP_BUILDS = 4  # builds kept in the cache, newest first
 LOCK_STALE_S = 900.0  # a lock older than this is from a build that died without cleaning up
 
 
@@ -174,11 +175,22 @@ def build(source: Path = SOURCE_ROOT, *, force: bool = False, held_lock: Path | 
             shutil.rmtree(old, ignore_errors=True)
         staging.rename(target)
         failed.unlink(missing_ok=True)
+        prune(root)
         return _built(key, target)
     finally:
         if owns_lock and lock is not None:
             lock.unlink(missing_ok=True)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def prune(root: Path, keep: int = KEEP_BUILDS) -> list[Path]:
+    """Remove all but the ``keep`` newest builds (every edit of the engine makes a new one); returns the removed.
+    A process running a removed build keeps its open extension files."""
+    builds = sorted((d for d in root.iterdir() if (d / MANIFEST).is_file()), key=lambda d: d.stat().st_mtime,
+                    reverse=True)
+    for old in builds[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
+    return builds[keep:]
 
 
 def _built(key: str, target: Path) -> EngineBuild:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from qnp_engine.compiled import CACHE_ENV, MODE_ENV, mode, source_key, status
-from qnp_engine.compiled.build import BuildError, _take_lock, build, start_background_build
+from qnp_engine.compiled.build import BuildError, _take_lock, build, prune, start_background_build
 
 
 @pytest.fixture
@@ -95,3 +95,15 @@ def test_the_cli_reports_the_status(cache: Path) -> None:
                           text=True, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "pure Python: no compiled build for these sources yet (`qnp compile` builds one)"
+
+
+def test_only_the_newest_builds_are_kept(tmp_path: Path) -> None:
+    for age in range(6):
+        build_dir = tmp_path / f"key-{age}"
+        build_dir.mkdir()
+        (build_dir / "manifest.json").write_text("{}")
+        os.utime(build_dir, (1_000_000 - age, 1_000_000 - age))  # key-0 is the newest
+    (tmp_path / "key-9.failed").write_text("mypyc failed: x\n")
+    removed = prune(tmp_path, keep=4)
+    assert sorted(d.name for d in removed) == ["key-4", "key-5"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["key-0", "key-1", "key-2", "key-3", "key-9.failed"]
