@@ -15,6 +15,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 VIEWPORT = {"width": 1366, "height": 768}
 FLOW_IFRAME = 'iframe[title="streamlit_flow.streamlit_flow"]'
+# Assertions wait up to 20 s, not Playwright's 5 s: in CI the app server, its workers, chromium and the rest of
+# the suite share two cores, and a first plotly chart (a lazily loaded 4 MB script) can take longer than 5 s.
+expect.set_options(timeout=20_000)
 
 
 @dataclass
