@@ -83,8 +83,14 @@ def mode() -> str:
 def cache_root() -> Path:
     if os.environ.get(CACHE_ENV):
         return Path(os.environ[CACHE_ENV]).expanduser()
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "qnp-studio" / "engine"
+    if os.environ.get("XDG_CACHE_HOME"):
+        return Path(os.environ["XDG_CACHE_HOME"]) / "qnp-studio" / "engine"
+    try:
+        return Path.home() / ".cache" / "qnp-studio" / "engine"
+    except RuntimeError:  # no home directory (some containers): a per-machine temporary cache
+        import tempfile
+
+        return Path(tempfile.gettempdir()) / "qnp-studio-engine"
 
 
 def source_key(source: Path = SOURCE_ROOT) -> str:

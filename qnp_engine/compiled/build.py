@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 from qnp_engine.compiled import (
+    CACHE_ENV,
     HOT_MODULES,
     MANIFEST,
     MODE_ENV,
@@ -137,8 +138,12 @@ def build(source: Path = SOURCE_ROOT, *, force: bool = False, held_lock: Path | 
     :class:`BuildError` when the toolchain is missing, another build of the same sources is running, or mypyc
     fails (the reason is also noted in the cache for :func:`qnp_engine.compiled.status`)."""
     root = cache_root()
-    root.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="build-", dir=root))
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix="build-", dir=root))
+    except OSError as exc:
+        raise BuildError(f"cannot write the engine cache {root} ({exc}); set {CACHE_ENV} to a writable "
+                         "directory") from exc
     owns_lock = False
     lock: Path | None = None
     try:
@@ -184,13 +189,17 @@ def build(source: Path = SOURCE_ROOT, *, force: bool = False, held_lock: Path | 
 
 
 def prune(root: Path, keep: int = KEEP_BUILDS) -> list[Path]:
-    """Remove all but the ``keep`` newest builds (every edit of the engine makes a new one); returns the removed.
-    A process running a removed build keeps its open extension files."""
+    """Remove all but the ``keep`` newest builds (every edit of the engine makes a new one), and the work and
+    staging directories of builds that died (older than a lock can be); returns what was removed. A process
+    running a removed build keeps its open extension files."""
     builds = sorted((d for d in root.iterdir() if (d / MANIFEST).is_file()), key=lambda d: d.stat().st_mtime,
                     reverse=True)
-    for old in builds[keep:]:
+    cutoff = time.time() - LOCK_STALE_S
+    dead = [d for d in root.iterdir() if d.is_dir() and (d.name.startswith("build-") or ".staging-" in d.name)
+            and d.stat().st_mtime < cutoff]
+    for old in (*builds[keep:], *dead):
         shutil.rmtree(old, ignore_errors=True)
-    return builds[keep:]
+    return [*builds[keep:], *dead]
 
 
 def _built(key: str, target: Path) -> EngineBuild:
@@ -202,21 +211,25 @@ def start_background_build() -> subprocess.Popen | None:
 
     What the app and the hub call as they start: the first runs go pure Python, later ones compiled. Nothing
     happens under ``QNP_ENGINE_COMPILED=off``/``require``, while a build runs, after a failed one (``qnp
-    compile`` retries) or without a toolchain (noted, so that the status says why)."""
+    compile`` retries), without a toolchain (noted, so that the status says why) or where the cache cannot be
+    written (a read-only home): never an error, the engine then simply stays pure Python."""
     if mode() != "auto":
         return None
     now = status()
     if now.state != "missing":
         return None
-    root = cache_root()
-    root.mkdir(parents=True, exist_ok=True)
-    problem = toolchain_problem()
-    if problem is not None:
-        (root / f"{now.key}.failed").write_text(f"{problem}\n", encoding="utf-8")
-        return None
-    # Locked here, not in the child: a second manager starting a moment later must see the build under way.
-    lock = root / f"{now.key}.lock"
-    if not _take_lock(lock):
+    try:
+        root = cache_root()
+        root.mkdir(parents=True, exist_ok=True)
+        problem = toolchain_problem()
+        if problem is not None:
+            (root / f"{now.key}.failed").write_text(f"{problem}\n", encoding="utf-8")
+            return None
+        # Locked here, not in the child: a second manager starting a moment later must see the build under way.
+        lock = root / f"{now.key}.lock"
+        if not _take_lock(lock):
+            return None
+    except OSError:
         return None
     try:
         return subprocess.Popen([sys.executable, "-m", "qnp_engine.compiled.build", "--background",

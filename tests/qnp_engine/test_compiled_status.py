@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,22 @@ def test_only_the_newest_builds_are_kept(tmp_path: Path) -> None:
         (build_dir / "manifest.json").write_text("{}")
         os.utime(build_dir, (1_000_000 - age, 1_000_000 - age))  # key-0 is the newest
     (tmp_path / "key-9.failed").write_text("mypyc failed: x\n")
+    for name, age_s in (("build-dead", 3600), ("key-7.staging-dead", 3600), ("build-running", 5)):
+        (tmp_path / name).mkdir()
+        os.utime(tmp_path / name, (time.time() - age_s, time.time() - age_s))
     removed = prune(tmp_path, keep=4)
-    assert sorted(d.name for d in removed) == ["key-4", "key-5"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["key-0", "key-1", "key-2", "key-3", "key-9.failed"]
+    assert sorted(d.name for d in removed) == ["build-dead", "key-4", "key-5", "key-7.staging-dead"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["build-running", "key-0", "key-1", "key-2", "key-3",
+                                                          "key-9.failed"]
+
+
+def test_an_unwritable_cache_leaves_the_engine_pure_without_an_error(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    monkeypatch.setenv(CACHE_ENV, str(blocked / "cache"))  # mkdir fails: a file is in the way
+    monkeypatch.setenv(MODE_ENV, "auto")
+    assert start_background_build() is None
+    assert status().state == "missing"
+    with pytest.raises(BuildError, match="cannot write the engine cache .*; set QNP_ENGINE_CACHE to a writable"):
+        build()
