@@ -93,8 +93,10 @@ def simulate(
         typer.echo(json.dumps(result.to_dict(include_outcomes=outcomes), indent=2))
         return
     Console(width=None if sys.stdout.isatty() else 200).print(result_table(result))
-    if not running_compiled():
-        typer.echo(f"engine: {status().reason}", err=True)
+    if not running_compiled():  # say why, and how to get the compiled engine
+        now = status()
+        typer.echo("engine: " + ("pure Python (a compiled build became ready while this ran)" if now.compiled
+                                 else now.reason), err=True)
     if result.verification is not None:
         v = result.verification
         typer.echo(f"verified {v['checked']} delivered pairs on {v['engine']}: largest fidelity difference "

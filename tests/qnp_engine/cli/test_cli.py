@@ -69,3 +69,16 @@ def test_simulate_reports_unknown_engine_clearly():
     result = runner.invoke(app, ["simulate", str(SAMPLES[0]), "--engine", "abacus"])
     assert result.exit_code == 2
     assert "unknown engine 'abacus'" in result.output
+
+
+def test_simulate_says_when_it_ran_pure_python_and_why(monkeypatch, tmp_path: Path):
+    from qnp_engine.compiled import CACHE_ENV, MODE_ENV
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))  # an empty cache: this process runs pure Python (conftest)
+    args = ["simulate", str(ROOT / "sample_topologies" / "chain-3.yaml"), "--max-time", "0.01", "--no-progress"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip().endswith("engine: pure Python (QNP_ENGINE_COMPILED=off)")
+    monkeypatch.setenv(MODE_ENV, "auto")
+    result = runner.invoke(app, args)
+    assert "engine: pure Python: no compiled build for these sources yet (`qnp compile` builds one)" in result.stderr
