@@ -12,6 +12,7 @@ simply stays pure Python.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import os
@@ -180,7 +181,8 @@ def build(source: Path = SOURCE_ROOT, *, force: bool = False, held_lock: Path | 
             shutil.rmtree(old, ignore_errors=True)
         staging.rename(target)
         failed.unlink(missing_ok=True)
-        prune(root)
+        with contextlib.suppress(OSError):  # another build pruning at the same moment
+            prune(root)
         return _built(key, target)
     finally:
         if owns_lock and lock is not None:
