@@ -4,9 +4,11 @@ import math
 from pathlib import Path
 
 import pytest
+import yaml
 
 from qnp_engine.model import dump_scenario, load_scenario
 from qnp_engine.model.geo import great_circle_km
+from qnp_engine.model.yaml_io import scenario_to_dict
 
 SAMPLES = sorted(Path(__file__).resolve().parents[3].joinpath("sample_topologies").glob("*.yaml"))
 
@@ -22,6 +24,8 @@ def test_sample_round_trips(path: Path):
     text = dump_scenario(s)
     assert load_scenario(text) == s
     assert dump_scenario(load_scenario(text)) == text  # the dump is stable too
+    # libyaml's emitter (used when present) writes exactly what pure PyYAML writes.
+    assert text == yaml.safe_dump(scenario_to_dict(s), sort_keys=False, default_flow_style=None, width=110)
 
 
 def test_round_trip_keeps_values_that_differ_from_defaults():
