@@ -68,8 +68,9 @@ class EngineBuild:
     def compiled(self) -> bool:
         return self.state == "ready"
 
-    def __str__(self) -> str:
-        return self.reason
+
+def ready_build(key: str, directory: Path) -> EngineBuild:
+    return EngineBuild("ready", f"compiled (mypyc), built in {directory}", key, directory)
 
 
 def mode() -> str:
@@ -108,10 +109,6 @@ def source_key(source: Path = SOURCE_ROOT) -> str:
     return f"{sys.implementation.cache_tag}-{hashlib.sha256(suffix.encode()).hexdigest()[:6]}-{h.hexdigest()[:24]}"
 
 
-def build_dir(key: str | None = None) -> Path:
-    return cache_root() / (key or source_key())
-
-
 def read_manifest(directory: Path) -> dict[str, Path] | None:
     """Module name -> extension file of a complete build (None if there is none). The manifest is written
     last and the directory renamed into place, so a build in progress is never seen half-done."""
@@ -128,9 +125,8 @@ def read_manifest(directory: Path) -> dict[str, Path] | None:
 class CompiledEngineFinder(importlib.abc.MetaPathFinder):
     """Loads the modules of one build from its extension files; every other import goes on as usual."""
 
-    def __init__(self, files: dict[str, Path], key: str) -> None:
+    def __init__(self, files: dict[str, Path]) -> None:
         self.files = files
-        self.key = key
 
     def find_spec(self, fullname: str, path=None, target: ModuleType | None = None):
         file = self.files.get(fullname)
@@ -146,23 +142,29 @@ def active_finder() -> CompiledEngineFinder | None:
 
 def status() -> EngineBuild:
     """The engine a process importing these sources now gets: a ready build, or pure Python and why."""
+    return _probe()[0]
+
+
+def _probe() -> tuple[EngineBuild, dict[str, Path] | None]:
+    """The status and, for a ready build, its files (read once: this runs at every import of the engine)."""
     key = source_key()
-    directory = build_dir(key)
-    if mode() == "off":
-        return EngineBuild("off", f"pure Python ({MODE_ENV}=off)", key, directory)
-    if read_manifest(directory) is not None:
-        return EngineBuild("ready", f"compiled (mypyc), built in {directory}", key, directory)
     root = cache_root()
+    directory = root / key
+    if mode() == "off":
+        return EngineBuild("off", f"pure Python ({MODE_ENV}=off)", key, directory), None
+    files = read_manifest(directory)
+    if files is not None:
+        return ready_build(key, directory), files
     if (root / f"{key}.lock").exists():
-        return EngineBuild("building", "pure Python: the compiled engine is being built", key, directory)
+        return EngineBuild("building", "pure Python: the compiled engine is being built", key, directory), None
     failed = root / f"{key}.failed"
     if failed.exists():
         lines = failed.read_text(encoding="utf-8", errors="replace").strip().splitlines()
         why = lines[0] if lines else "no output"
         return EngineBuild("failed", f"pure Python: the compiled engine could not be built ({why}; "
-                                     "`qnp compile` retries)", key, directory)
+                                     "`qnp compile` retries)", key, directory), None
     return EngineBuild("missing", "pure Python: no compiled build for these sources yet (`qnp compile` builds "
-                                  "one)", key, directory)
+                                  "one)", key, directory), None
 
 
 def running_compiled() -> bool:
@@ -172,13 +174,12 @@ def running_compiled() -> bool:
 
 def activate() -> EngineBuild:
     """Install the finder for a build matching these sources, if there is one and the mode allows it."""
-    found = status()
-    if not found.compiled or running_compiled():
-        if mode() == "require" and not found.compiled:
+    found, files = _probe()
+    if files is None or running_compiled():
+        if mode() == "require" and files is None:
             raise CompiledEngineError(f"{MODE_ENV}=require but the engine runs {found.reason}")
         return found
-    files = read_manifest(found.directory) or {}
-    finder = CompiledEngineFinder(files, found.key)
+    finder = CompiledEngineFinder(files)
     sys.meta_path.insert(0, finder)
     try:
         # The build's shared library (mypyc's group module) first: if it cannot load on this machine, fall

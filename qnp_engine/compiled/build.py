@@ -34,6 +34,7 @@ from qnp_engine.compiled import (
     cache_root,
     mode,
     read_manifest,
+    ready_build,
     source_key,
     status,
 )
@@ -155,7 +156,7 @@ def build(source: Path = SOURCE_ROOT, *, force: bool = False, held_lock: Path | 
             held_lock.unlink(missing_ok=True)
         owns_lock = held_lock == lock
         if read_manifest(target) is not None and not force:
-            return _built(key, target)
+            return ready_build(key, target)
         problem = toolchain_problem()
         if problem is not None:
             failed.write_text(f"{problem}\n", encoding="utf-8")
@@ -183,7 +184,7 @@ def build(source: Path = SOURCE_ROOT, *, force: bool = False, held_lock: Path | 
         failed.unlink(missing_ok=True)
         with contextlib.suppress(OSError):  # another build pruning at the same moment
             prune(root)
-        return _built(key, target)
+        return ready_build(key, target)
     finally:
         if owns_lock and lock is not None:
             lock.unlink(missing_ok=True)
@@ -202,10 +203,6 @@ def prune(root: Path, keep: int = KEEP_BUILDS) -> list[Path]:
     for old in (*builds[keep:], *dead):
         shutil.rmtree(old, ignore_errors=True)
     return [*builds[keep:], *dead]
-
-
-def _built(key: str, target: Path) -> EngineBuild:
-    return EngineBuild("ready", f"compiled (mypyc), built in {target}", key, target)
 
 
 def start_background_build() -> subprocess.Popen | None:
